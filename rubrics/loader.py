@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen: dict[Any, yaml.Mark] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain name, not a list or mapping", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -179,13 +184,43 @@ def _apply_default_levels(document: dict) -> dict:
     return document
 
 
+def _without(document: object, loc: tuple) -> object:
+    """A copy of `document` with the key at `loc` removed (used to look past unknown keys)."""
+    if not loc:
+        return document
+    head, rest = loc[0], loc[1:]
+    if isinstance(document, dict) and head in document:
+        if not rest:
+            return {k: v for k, v in document.items() if k != head}
+        return {**document, head: _without(document[head], rest)}
+    if isinstance(document, list) and isinstance(head, int) and 0 <= head < len(document):
+        return [*document[:head], _without(document[head], rest), *document[head + 1 :]]
+    return document
+
+
 def validate_document(document: dict, source: str) -> Rubric:
-    """A parsed mapping -> Rubric, or RubricError with every problem at its path."""
+    """A parsed mapping -> Rubric, or RubricError with every problem at its path.
+
+    Pydantic skips the cross-field rules once a field fails; so that a typo in a key does not hide
+    a broken rule, unknown keys are set aside and the rules checked again on what remains.
+    """
     merged = _apply_default_levels(_resolve_extends(document, source))
     try:
         return Rubric.model_validate(merged)
     except ValidationError as exc:
-        raise RubricError(source, _problems_from(exc)) from None
+        failure = exc
+    problems = _problems_from(failure)
+    unknown = [e["loc"] for e in failure.errors() if e["type"] == "extra_forbidden"]
+    if unknown:
+        trimmed = merged
+        for loc in unknown:
+            trimmed = _without(trimmed, loc)
+        try:
+            Rubric.model_validate(trimmed)
+        except ValidationError as again:
+            seen = {(p.path, p.code) for p in problems}
+            problems += [p for p in _problems_from(again) if (p.path, p.code) not in seen]
+    raise RubricError(source, problems)
 
 
 def load_rubric_text(text: str, source: str = "uploaded rubric") -> Rubric:
@@ -249,6 +284,17 @@ def content_hash(rubric: Rubric) -> str:
     descriptors, since what a reviewer reads shapes the score — so any change gives a new hash.
     """
     canonical = json.dumps(
-        rubric.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        rubric.model_dump(mode="python"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_canonical_number,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical_number(value: object) -> str:
+    """4, 4.0 and 4.00 written in a rubric are the same points, so they hash alike."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    raise TypeError(f"cannot hash a {type(value).__name__}")

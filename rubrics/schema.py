@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from rubrics.errors import format_path
+
 SCHEMA_VERSION = 1
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
@@ -205,19 +207,6 @@ class Dimension(Strict):
     max_points: PositivePoints | None = None
     criteria: Annotated[list[Criterion], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _sum(self) -> Dimension:
-        if self.max_points is not None:
-            total = sum((c.max_points for c in self.criteria), Decimal(0))
-            if total != self.max_points:
-                raise PydanticCustomError(
-                    "points_sum",
-                    "criteria points add up to {total} but the dimension declares {declared}; "
-                    "change a criterion's max_points or the dimension's max_points",
-                    {"total": str(total), "declared": str(self.max_points)},
-                )
-        return self
-
 
 class Gate(Strict):
     """An eligibility condition; failing it makes the application ineligible.
@@ -366,6 +355,17 @@ class Rubric(Strict):
         )
         _duplicates_at(problems, [(("bands", i), b.id) for i, b in enumerate(self.bands)])
 
+        for di, d in enumerate(self.dimensions):
+            subtotal = sum((c.max_points for c in d.criteria), Decimal(0))
+            if d.max_points is not None and subtotal != d.max_points:
+                problems.append(
+                    (
+                        ("dimensions", di, "max_points"),
+                        "points_sum",
+                        f"criteria points add up to {subtotal} but the dimension declares {d.max_points}; "
+                        "change a criterion's max_points or the dimension's max_points",
+                    )
+                )
         total = sum((c.max_points for d in self.dimensions for c in d.criteria), Decimal(0))
         if total != self.total_points:
             problems.append(
@@ -426,7 +426,12 @@ class Rubric(Strict):
                     (
                         ("settings", "tie_break", i),
                         "unknown_tie_break",
-                        f"tie-break {rule!r} names no {kind} of this rubric",
+                        f"tie-break {rule!r} names no {kind} of this rubric; use one of: "
+                        + ", ".join(
+                            ["disagreement"]
+                            + [f"criterion:{c}" for c in sorted(known_criteria)]
+                            + [f"dimension:{d}" for d in sorted(known_dimensions)]
+                        ),
                     )
                 )
         if problems:
@@ -460,7 +465,7 @@ def _duplicates_at(problems: list, located: list[tuple[tuple, str]]) -> None:
     for path, value in located:
         key = normalise_id(value)
         if key in seen:
-            first = ".".join(str(p) for p in seen[key])
+            first = format_path(seen[key])
             problems.append(
                 (
                     (*path, "id"),
