@@ -43,9 +43,16 @@ def trimmed_mean(values: np.ndarray, panel: Panel, min_reviewers: int) -> np.nda
     total = values.sum(axis=1)
     if values.shape[1] == 0:
         return np.full((values.shape[0], values.shape[2]), np.nan)
-    present = _present(panel)
-    highest = np.where(present, values, -np.inf).max(axis=1)
-    lowest = np.where(present, values, np.inf).min(axis=1)
+    if panel.present.all():  # every panel full: no empty slots to mask
+        highest = values.max(axis=1)
+        lowest = values.min(axis=1)
+    else:
+        present = _present(panel)
+        highest = np.where(present, values, -np.inf).max(axis=1)
+        lowest = np.where(present, values, np.inf).min(axis=1)
+        empty = panel.size[:, None] == 0
+        highest[np.broadcast_to(empty, highest.shape)] = 0.0
+        lowest[np.broadcast_to(empty, lowest.shape)] = 0.0
     n = panel.size[:, None]
     trim = n >= min_reviewers
     return np.where(trim, _divide(total - highest - lowest, n - 2), _divide(total, n))
@@ -62,31 +69,41 @@ def normalise(values: np.ndarray, panel: Panel, max_points: np.ndarray) -> np.nd
     """
     n_reviewers = len(panel.reviewer_ids)
     present = panel.present
-    fraction = values / max_points
-    per_slot_sum = fraction.sum(axis=2)
-    per_slot_sq = np.square(fraction).sum(axis=2)
+    inverse_max = 1.0 / max_points
     width = values.shape[2]
+    # Per-slot sums of fractions and squared fractions, without materialising the fractions twice.
+    fraction = values * inverse_max
+    per_slot_sum = fraction.sum(axis=2)
+    np.square(fraction, out=fraction)
+    per_slot_sq = fraction.sum(axis=2)
     codes = panel.reviewer[present]
     count = np.bincount(codes, minlength=n_reviewers) * width
     total = np.bincount(codes, weights=per_slot_sum[present], minlength=n_reviewers)
     total_sq = np.bincount(codes, weights=per_slot_sq[present], minlength=n_reviewers)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        reviewer_mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
-        reviewer_var = np.where(count > 0, total_sq / np.maximum(count, 1) - reviewer_mean**2, 0.0)
+    safe_count = np.maximum(count, 1)
+    reviewer_mean = np.where(count > 0, total / safe_count, 0.0)
+    reviewer_var = np.where(count > 0, total_sq / safe_count - reviewer_mean**2, 0.0)
     reviewer_sd = np.sqrt(np.maximum(reviewer_var, 0.0))
     all_count = count.sum()
     pooled_mean = total.sum() / all_count if all_count else 0.0
     pooled_sd = np.sqrt(max(total_sq.sum() / all_count - pooled_mean**2, 0.0)) if all_count else 0.0
 
+    # rescaled fraction = pooled_mean + (f - m_r) / sd_r * pooled_sd = f * gain_r + offset_r;
+    # a reviewer with (numerically) no spread gets gain 0 and lands on the pooled mean.
+    flat = reviewer_sd <= 1e-12
+    gain = np.where(flat, 0.0, pooled_sd / np.where(flat, 1.0, reviewer_sd))
+    offset = pooled_mean - reviewer_mean * gain
     slot_reviewer = np.maximum(panel.reviewer, 0)
-    slot_mean = reviewer_mean[slot_reviewer][:, :, None]
-    slot_sd = reviewer_sd[slot_reviewer][:, :, None]
-    # A reviewer with (numerically) no spread is put at the pooled mean rather than divided by ~0.
-    flat = slot_sd <= 1e-12
-    z = (fraction - slot_mean) / np.where(flat, 1.0, slot_sd)
-    z = np.where(flat, 0.0, z)
-    rescaled = np.clip(pooled_mean + z * pooled_sd, 0.0, 1.0) * max_points
-    return np.where(_present(panel), rescaled, 0.0)
+    slot_gain = np.where(present, gain[slot_reviewer], 0.0)[:, :, None]
+    slot_offset = np.where(present, offset[slot_reviewer], 0.0)[:, :, None]
+    out = np.multiply(values, inverse_max, out=fraction)
+    out *= slot_gain
+    out += slot_offset
+    np.clip(out, 0.0, 1.0, out=out)
+    out *= max_points
+    if not present.all():
+        out *= present[:, :, None]
+    return out
 
 
 def aggregate(

@@ -28,7 +28,7 @@ def declared_true(column: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(column.dtype):
         return column.fillna(False).to_numpy(dtype=bool)
     if pd.api.types.is_numeric_dtype(column.dtype):
-        return (column.to_numpy(dtype=np.float64, na_value=0.0) == 1.0)
+        return column.to_numpy(dtype=np.float64, na_value=0.0) == 1.0
     text = column.astype("string").str.strip().str.lower()
     return text.isin(_TRUE_TEXT).fillna(False).to_numpy(dtype=bool)
 

@@ -49,7 +49,10 @@ def codes_for(values: pd.Series, index: pd.Index) -> np.ndarray:
     if isinstance(values.dtype, pd.CategoricalDtype):
         positions = index.get_indexer(values.cat.categories)
         codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, positions[codes], -1)
+        if positions.size == len(index) and np.array_equal(positions, np.arange(positions.size)):
+            return codes  # categories are the index itself: the codes are the positions
+        lookup = np.append(positions, -1).astype(np.int32)  # code -1 picks the trailing -1
+        return lookup[codes]
     return index.get_indexer(values)
 
 
@@ -58,10 +61,13 @@ def reviewer_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = values.cat.categories
         order = np.argsort(categories.astype(str), kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
         codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, rank[codes], -1), categories[order]
+        if np.array_equal(order, np.arange(order.size)):
+            return codes, categories
+        rank = np.empty(order.size + 1, dtype=np.int32)
+        rank[order] = np.arange(order.size)
+        rank[-1] = -1
+        return rank[codes], categories[order]
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
@@ -70,7 +76,9 @@ def _issue(issues: list[Issue], mask: np.ndarray, column: str, code: str, en: st
     rows = np.flatnonzero(mask)
     if rows.size:
         issues.append(
-            Issue("scores", column, code, en, zh, tuple(int(r) for r in rows[:MAX_ROWS_LISTED]), int(rows.size))
+            Issue(
+                "scores", column, code, en, zh, tuple(int(r) for r in rows[:MAX_ROWS_LISTED]), int(rows.size)
+            )
         )
 
 
@@ -142,80 +150,45 @@ def build_panel(
             "该专家不在本轮评审专家名单中",
         )
 
-    safe_crit = np.maximum(crit, 0)
-    known_crit = crit >= 0
     _issue(
         issues,
-        known_crit & ~compiled.judged[safe_crit],
+        ~np.append(compiled.judged, True)[crit],  # code -1 (unknown, reported above) picks True
         "criterion_id",
         "formula_scored",
         "this criterion is computed from the application's indicators; remove the score",
         "该指标由申报数据自动计算,请删除人工评分",
     )
-    finite = np.isfinite(points)
-    _issue(
-        issues,
-        ~finite,
-        "points",
-        "not_a_number",
-        "points must be a finite number (empty, NaN and infinity are not scores)",
-        "分值必须是有限数字(空值、NaN、无穷大均无效)",
-    )
-    maximum = compiled.max_points[safe_crit]
-    _issue(
-        issues,
-        finite & known_crit & ((points < 0) | (points > maximum + _TOLERANCE)),
-        "points",
-        "out_of_range",
-        "points must lie between 0 and the criterion's maximum",
-        "分值须在0到该指标满分之间",
-    )
-    step = compiled.step[safe_crit]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        multiples = points / np.where(step > 0, step, 1.0)
-    _issue(
-        issues,
-        finite & known_crit & (step > 0) & (np.abs(multiples - np.rint(multiples)) > 1e-6),
-        "points",
-        "off_step",
-        "points must be a multiple of the criterion's step (e.g. 0.5)",
-        "分值须为该指标评分步长(如0.5)的整数倍",
-    )
-
     valid = (app >= 0) & (crit >= 0) & (rev >= 0)
     all_valid = bool(valid.all())
     if not all_valid:
+        _check_points(issues, points, np.maximum(crit, 0), crit >= 0, compiled)
         app, crit, rev, points = app[valid], crit[valid], rev[valid], points[valid]
     n_reviewers = max(len(reviewer_ids), 1)
-    sheet_key = app.astype(np.int64) * n_reviewers + rev
-    sheet_code, sheet_uniques = pd.factorize(sheet_key, sort=True)
-    n_sheets = len(sheet_uniques)
-    cell = sheet_code.astype(np.int64) * n_criteria + crit
-    per_cell = np.bincount(cell, minlength=n_sheets * n_criteria)
+    sheets = _sheets(app, rev, n_reviewers, crit, compiled)
+    sheet_code, sheet_uniques = sheets.code, sheets.key
     row_positions = np.flatnonzero(valid) if not all_valid else None
 
     def original_rows(mask: np.ndarray) -> np.ndarray:
         return mask if row_positions is None else np.isin(np.arange(len(valid)), row_positions[mask])
 
-    _issue(
-        issues,
-        original_rows(per_cell[cell] > 1),
-        "criterion_id",
-        "duplicate_score",
-        "the same reviewer scored this criterion of this application more than once; keep one row",
-        "同一专家对同一申报的同一指标重复打分,请只保留一条",
-    )
-    required = compiled.judged_main
-    filled = per_cell.reshape(n_sheets, n_criteria)[:, required] > 0
-    incomplete_sheets = filled.sum(axis=1) < int(required.sum())
+    if sheets.duplicated.any():
+        _issue(
+            issues,
+            original_rows(sheets.duplicated[sheet_code] & _duplicate_rows(sheet_code, crit, compiled)),
+            "criterion_id",
+            "duplicate_score",
+            "the same reviewer scored this criterion of this application more than once; keep one row",
+            "同一专家对同一申报的同一指标重复打分,请只保留一条",
+        )
+    incomplete_sheets = sheets.incomplete
     if incomplete_sheets.any():
-        sheet_ids = sheet_uniques[incomplete_sheets]
-        first_missing = np.argmax(~filled[incomplete_sheets], axis=1)
-        required_ids = compiled.criterion_ids[required]
+        required_ids = compiled.criterion_ids[compiled.judged_main]
         examples = ", ".join(
             f"{application_ids[k // n_reviewers]}/{reviewer_ids[k % n_reviewers]} lacks "
-            f"{required_ids[m]}"
-            for k, m in zip(sheet_ids[:5], first_missing[:5], strict=False)
+            + "/".join(required_ids[~filled])
+            for k, filled in zip(
+                sheet_uniques[incomplete_sheets][:5], sheets.filled[incomplete_sheets][:5], strict=False
+            )
         )
         _issue(
             issues,
@@ -227,9 +200,12 @@ def build_panel(
             f"{int(incomplete_sheets.sum())} 份评分表缺少评分指标({examples});提交的评分表须对全部评审指标打分",
         )
     if issues:
+        if all_valid:
+            _check_points(issues, points, crit, np.ones(crit.size, dtype=bool), compiled)
         raise ScoringInputError(issues)
 
-    # Slots: sheets sorted by (application, reviewer) — factorize(sort=True) already did that.
+    n_sheets = len(sheet_uniques)
+    # Slots: sheets are numbered in (application, reviewer) order, so slot k is the k-th reviewer.
     n_apps = len(application_ids)
     sheet_app = sheet_uniques // n_reviewers
     sheet_rev = sheet_uniques % n_reviewers
@@ -244,8 +220,140 @@ def build_panel(
     n_judged = judged_columns.size
 
     tensor = np.zeros((n_apps, n_slots, n_judged), dtype=np.float64)
-    flat = (sheet_app * n_slots + slot)[sheet_code] * n_judged + column_of[crit]
+    flat = ((sheet_app * n_slots + slot) * n_judged)[sheet_code]
+    flat += column_of[crit]
     tensor.reshape(-1)[flat] = points
+    # Values are checked on the tensor, where the criterion is an axis (no per-row lookups);
+    # only when something is wrong are the rows found, for the report.
+    if not _tensor_points_ok(tensor, compiled.max_points[judged_columns], compiled.step[judged_columns]):
+        _check_points(issues, points, crit, np.ones(crit.size, dtype=bool), compiled)
+        raise ScoringInputError(issues)
     reviewer = np.full((n_apps, n_slots), -1, dtype=np.int64)
     reviewer[sheet_app, slot] = sheet_rev
     return Panel(tensor, reviewer, size, reviewer_ids, judged_columns)
+
+
+def _tensor_points_ok(tensor: np.ndarray, maximum: np.ndarray, step: np.ndarray) -> bool:
+    """All values finite, within [0, max] and on the step grid, in a few reductions.
+
+    Values are scaled to steps (or to fractions of the maximum where no step is declared), so
+    one array answers both "on the grid" and "not above the maximum". NaN fails every test.
+    """
+    if tensor.size == 0:
+        return True
+    if not (tensor.min() >= 0 and np.isfinite(tensor.max())):
+        return False
+    stepped = step > 0
+    scale = np.where(stepped, 1.0 / np.where(stepped, step, 1.0), 1.0 / maximum)
+    limit = np.where(stepped, maximum * scale, 1.0)
+    scaled = tensor * scale
+    if stepped.any():
+        off_grid = np.rint(scaled)
+        off_grid -= scaled
+        np.abs(off_grid, out=off_grid)
+        if not stepped.all():
+            off_grid[..., ~stepped] = 0.0
+        if not off_grid.max() <= 1e-6:
+            return False
+    scaled -= limit
+    return bool(scaled.max() <= 1e-6)
+
+
+def _check_points(
+    issues: list[Issue], points: np.ndarray, crit: np.ndarray, known_crit: np.ndarray, compiled: CompiledRubric
+) -> None:
+    """Row-level report of points not finite, outside [0, max] or off the step grid (error path)."""
+    finite = np.isfinite(points)
+    safe = np.where(finite, points, 0.0)
+    _issue(
+        issues,
+        ~finite,
+        "points",
+        "not_a_number",
+        "points must be a finite number (empty, NaN and infinity are not scores)",
+        "分值必须是有限数字(空值、NaN、无穷大均无效)",
+    )
+    maximum = compiled.max_points[crit]
+    _issue(
+        issues,
+        finite & known_crit & ((safe < 0) | (safe > maximum + _TOLERANCE)),
+        "points",
+        "out_of_range",
+        "points must lie between 0 and the criterion's maximum",
+        "分值须在0到该指标满分之间",
+    )
+    step = compiled.step[crit]
+    multiples = safe / np.where(step > 0, step, 1.0)
+    _issue(
+        issues,
+        finite & known_crit & (step > 0) & (np.abs(multiples - np.rint(multiples)) > 1e-6),
+        "points",
+        "off_step",
+        "points must be a multiple of the criterion's step (e.g. 0.5)",
+        "分值须为该指标评分步长(如0.5)的整数倍",
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Sheets:
+    code: np.ndarray  # per row: the sheet number, sheets numbered in key order
+    key: np.ndarray  # per sheet: application code * n_reviewers + reviewer code, ascending
+    filled: np.ndarray  # per sheet × judged main criterion: scored at least once
+    duplicated: np.ndarray  # per sheet: some criterion scored twice
+    incomplete: np.ndarray  # per sheet: some judged main criterion missing
+
+
+def _sheets(
+    app: np.ndarray, rev: np.ndarray, n_reviewers: int, crit: np.ndarray, compiled: CompiledRubric
+) -> _Sheets:
+    """Group rows into score sheets (one per application and reviewer).
+
+    Sheets normally arrive as contiguous runs of rows; then runs are found in one pass and each
+    sheet's criteria are collected as a bit mask with `reduceat`. Rows of one sheet scattered
+    through the file fall back to hashing the keys. Either way no Python loop touches the rows.
+    """
+    n_criteria = compiled.n_criteria
+    required = compiled.judged_main
+    if app.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Sheets(
+            empty, empty, np.zeros((0, int(required.sum())), bool), empty.astype(bool), empty.astype(bool)
+        )
+    boundary = np.empty(app.size, dtype=bool)
+    boundary[0] = True
+    np.not_equal(app[1:], app[:-1], out=boundary[1:])
+    boundary[1:] |= rev[1:] != rev[:-1]
+    starts = np.flatnonzero(boundary)
+    run_keys = app[starts].astype(np.int64) * n_reviewers + rev[starts]
+    order = np.argsort(run_keys, kind="stable")
+    sorted_keys = run_keys[order]
+    contiguous = bool(np.all(sorted_keys[1:] != sorted_keys[:-1]))
+    if contiguous and n_criteria <= 62:
+        run_of_row = np.cumsum(boundary, dtype=np.int32)
+        run_of_row -= 1
+        if np.array_equal(order, np.arange(order.size)):
+            code = run_of_row  # runs already in (application, reviewer) order
+        else:
+            sheet_of_run = np.empty(order.size, dtype=np.int32)
+            sheet_of_run[order] = np.arange(order.size)
+            code = sheet_of_run[run_of_row]
+        bit_dtype = np.int32 if n_criteria <= 30 else np.int64
+        bits = (np.ones(1, dtype=bit_dtype) << np.arange(n_criteria, dtype=bit_dtype))[crit]
+        seen = np.bitwise_or.reduceat(bits, starts)[order]
+        count = np.diff(np.append(starts, app.size))[order]
+        duplicated = np.bitwise_count(seen) < count
+        filled = (seen[:, None] >> np.flatnonzero(required)[None, :]) & 1 == 1
+        return _Sheets(code, sorted_keys, filled, duplicated, ~filled.all(axis=1))
+    code, uniques = pd.factorize(app.astype(np.int64) * n_reviewers + rev, sort=True)
+    n_sheets = len(uniques)
+    cell = code.astype(np.int64) * n_criteria + crit
+    per_cell = np.bincount(cell, minlength=n_sheets * n_criteria).reshape(n_sheets, n_criteria)
+    filled = per_cell[:, required] > 0
+    return _Sheets(code, uniques, filled, (per_cell > 1).any(axis=1), ~filled.all(axis=1))
+
+
+def _duplicate_rows(sheet_code: np.ndarray, crit: np.ndarray, compiled: CompiledRubric) -> np.ndarray:
+    """Rows whose (sheet, criterion) occurs more than once (only computed when there are some)."""
+    cell = sheet_code.astype(np.int64) * compiled.n_criteria + crit
+    _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
+    return counts[inverse] > 1

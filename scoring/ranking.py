@@ -6,7 +6,7 @@ import numpy as np
 
 
 def competition_rank(
-    group: np.ndarray, keys: list[np.ndarray], mask: np.ndarray
+    group: np.ndarray, keys: list[np.ndarray], mask: np.ndarray, overall_order: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rank rows within `group` by `keys` (each higher-is-better, compared exactly), first key first.
 
@@ -14,6 +14,8 @@ def competition_rank(
     keys means equal rank and the next rank skips. `order` lists the ranked rows best first within
     group order. `decided_by[i]` is the index of the first key that separated row i from the row
     ranked just above it in its group when the first key (the total) was equal, else -1.
+    `overall_order`, the `order` of an earlier call without groups over the same keys and mask,
+    spares the sort: a stable sort of it by group gives the order within groups.
     """
     n = group.shape[0]
     rank = np.full(n, np.nan)
@@ -21,13 +23,19 @@ def competition_rank(
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         return rank, rows, decided_by
-    sort_keys = [-k[rows] for k in reversed(keys)] + [group[rows]]
-    order = rows[np.lexsort(sort_keys)]
+    if overall_order is not None:
+        order = overall_order[np.argsort(group[overall_order], kind="stable")]
+    else:
+        order = rows[np.lexsort([-k[rows] for k in reversed(keys)] + [group[rows]])]
     sorted_group = group[order]
     new_group = np.empty(order.size, dtype=bool)
     new_group[0] = True
     new_group[1:] = sorted_group[1:] != sorted_group[:-1]
-    differs = np.stack([k[order][1:] != k[order][:-1] for k in keys]) if keys else np.zeros((0, order.size - 1), bool)
+    differs = (
+        np.stack([k[order][1:] != k[order][:-1] for k in keys])
+        if keys
+        else np.zeros((0, order.size - 1), bool)
+    )
     new_run = new_group.copy()
     new_run[1:] |= differs.any(axis=0) if keys else False
     positions = np.arange(order.size)
