@@ -8,6 +8,7 @@ with weights 3^i mod 31 for positions 1-17, check = 31 - (sum(v * w) mod 31), an
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
@@ -54,7 +55,10 @@ def valid_codes(codes: np.ndarray | list) -> np.ndarray:
     n = values.shape[0]
     if n == 0:
         return np.zeros(0, dtype=bool)
-    is_str = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=n)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        is_str = np.ones(n, dtype=bool)
+    else:
+        is_str = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=n)
     text = np.where(is_str, values, "").astype("U19")
     lengths = np.char.str_len(text)
     chars = text.view(np.uint32).reshape(n, 19)[:, :18].astype(np.int64)

@@ -176,8 +176,7 @@ def _apply_default_levels(document: dict) -> dict:
 
     if isinstance(document.get("dimensions"), list):
         document["dimensions"] = [
-            {**d, "criteria": fill(d.get("criteria"))} if isinstance(d, dict) else d
-            for d in document["dimensions"]
+            {**d, "criteria": fill(d.get("criteria"))} if isinstance(d, dict) else d for d in document["dimensions"]
         ]
     if isinstance(document.get("bonus"), dict):
         document["bonus"] = {**document["bonus"], "items": fill(document["bonus"].get("items"))}
@@ -236,9 +235,7 @@ def load_rubric_file(path: str | Path) -> Rubric:
             str(path), [Problem("", "encoding", "the file is not UTF-8 text; save it as UTF-8")]
         ) from None
     except OSError as exc:
-        raise RubricError(
-            str(path), [Problem("", "unreadable", f"cannot read the file: {exc.strerror}")]
-        ) from None
+        raise RubricError(str(path), [Problem("", "unreadable", f"cannot read the file: {exc.strerror}")]) from None
     return load_rubric_text(text, str(path))
 
 

@@ -145,9 +145,7 @@ class Formula(Strict):
     def _shape(self) -> Formula:
         if self.kind == "linear":
             if self.floor is None or self.target is None or self.steps:
-                raise PydanticCustomError(
-                    "linear_shape", "a linear formula takes `floor` and `target` and no `steps`"
-                )
+                raise PydanticCustomError("linear_shape", "a linear formula takes `floor` and `target` and no `steps`")
             if not self.target > self.floor:
                 raise PydanticCustomError(
                     "thresholds_not_monotonic",
@@ -160,9 +158,7 @@ class Formula(Strict):
                 )
             ats = [s.at for s in self.steps]
             fractions = [s.fraction for s in self.steps]
-            if any(b <= a for a, b in itertools.pairwise(ats)) or any(
-                b < a for a, b in itertools.pairwise(fractions)
-            ):
+            if any(b <= a for a, b in itertools.pairwise(ats)) or any(b < a for a, b in itertools.pairwise(fractions)):
                 raise PydanticCustomError(
                     "thresholds_not_monotonic",
                     "steps must have strictly increasing `at` and non-decreasing `fraction`",
@@ -276,9 +272,7 @@ class Rubric(Strict):
     id: Id
     version: str = Field(min_length=1)
     title: Text
-    programme: Literal[
-        "demo_city", "demo_project", "ecommerce_platform", "agri_base", "cloud_case", "skills_training"
-    ]
+    programme: Literal["demo_city", "demo_project", "ecommerce_platform", "agri_base", "cloud_case", "skills_training"]
     description: Text | None = None
     categories: Annotated[list[Category], Field(min_length=1)]
     total_points: PositivePoints
@@ -349,9 +343,7 @@ class Rubric(Strict):
         decl_ids += [(("vetoes", i), v.id) for i, v in enumerate(self.vetoes)]
         _duplicates_at(
             problems,
-            all_criteria
-            + decl_ids
-            + [(("gates", i), g.id) for i, g in enumerate(self.gates) if g.check != "declared"],
+            all_criteria + decl_ids + [(("gates", i), g.id) for i, g in enumerate(self.gates) if g.check != "declared"],
         )
         _duplicates_at(problems, [(("bands", i), b.id) for i, b in enumerate(self.bands)])
 

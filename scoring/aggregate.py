@@ -40,13 +40,19 @@ def median(values: np.ndarray, panel: Panel) -> np.ndarray:
 
 def trimmed_mean(values: np.ndarray, panel: Panel, min_reviewers: int) -> np.ndarray:
     """Drop the single highest and lowest score when the panel has at least `min_reviewers`."""
-    total = values.sum(axis=1)
     if values.shape[1] == 0:
         return np.full((values.shape[0], values.shape[2]), np.nan)
-    if panel.present.all():  # every panel full: no empty slots to mask
-        highest = values.max(axis=1)
-        lowest = values.min(axis=1)
+    if panel.present.all():  # every panel full: one sweep over the slots gives sum, max and min
+        total = values[:, 0, :].copy()
+        highest = total.copy()
+        lowest = total.copy()
+        for k in range(1, values.shape[1]):  # a loop over panel slots (≤ panel size), not rows
+            layer = values[:, k, :]
+            total += layer
+            np.maximum(highest, layer, out=highest)
+            np.minimum(lowest, layer, out=lowest)
     else:
+        total = values.sum(axis=1)
         present = _present(panel)
         highest = np.where(present, values, -np.inf).max(axis=1)
         lowest = np.where(present, values, np.inf).min(axis=1)
@@ -55,6 +61,11 @@ def trimmed_mean(values: np.ndarray, panel: Panel, min_reviewers: int) -> np.nda
         lowest[np.broadcast_to(empty, lowest.shape)] = 0.0
     n = panel.size[:, None]
     trim = n >= min_reviewers
+    if trim.all():
+        total -= highest
+        total -= lowest
+        total /= n - 2
+        return total
     return np.where(trim, _divide(total - highest - lowest, n - 2), _divide(total, n))
 
 
@@ -71,11 +82,13 @@ def normalise(values: np.ndarray, panel: Panel, max_points: np.ndarray) -> np.nd
     present = panel.present
     inverse_max = 1.0 / max_points
     width = values.shape[2]
-    # Per-slot sums of fractions and squared fractions, without materialising the fractions twice.
-    fraction = values * inverse_max
-    per_slot_sum = fraction.sum(axis=2)
-    np.square(fraction, out=fraction)
-    per_slot_sq = fraction.sum(axis=2)
+    if values.size == 0:
+        return np.zeros_like(values)
+    # Per-slot sums of fractions and squared fractions as matrix-vector products over criteria.
+    flat_values = values.reshape(-1, width)
+    per_slot_sum = (flat_values @ inverse_max).reshape(present.shape)
+    fraction = np.square(values)
+    per_slot_sq = (fraction.reshape(-1, width) @ np.square(inverse_max)).reshape(present.shape)
     codes = panel.reviewer[present]
     count = np.bincount(codes, minlength=n_reviewers) * width
     total = np.bincount(codes, weights=per_slot_sum[present], minlength=n_reviewers)

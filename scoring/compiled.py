@@ -51,9 +51,7 @@ def _compile(rubric: Rubric) -> CompiledRubric:
         step=np.array([float(c.step) if c.step else 0.0 for c in criteria]),
         judged=np.array([c.method == "judged" for c in criteria]),
         bonus=np.array([c.id in bonus_ids for c in criteria]),
-        dimension_of=np.array(
-            [dim_index.get(rubric.dimension_of(c.id) or "", -1) for c in criteria], dtype=np.int64
-        ),
+        dimension_of=np.array([dim_index.get(rubric.dimension_of(c.id) or "", -1) for c in criteria], dtype=np.int64),
         dimension_ids=tuple(dim_index),
         formulas=tuple((i, c.formula) for i, c in enumerate(criteria) if c.formula is not None),
         band_ids=tuple(b.id for b in bands),

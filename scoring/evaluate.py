@@ -16,7 +16,7 @@ from scoring.formulas import formula_points
 from scoring.panel import Panel, build_panel
 from scoring.ranking import competition_rank, quota_selection
 from scoring.settings import METHODS, Settings
-from scoring.statistics import disagreement, reviewer_severity
+from scoring.statistics import disagreement, reviewer_severity, reviewer_totals
 
 _DISAGREEMENT_DECIMALS = 4
 
@@ -110,9 +110,7 @@ def _validate_applications(rubric: Rubric, compiled: CompiledRubric, application
         indicator = formula.indicator
         if indicator not in applications.columns:
             continue
-        values = pd.to_numeric(applications[indicator], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        values = pd.to_numeric(applications[indicator], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         spec = next(i for i in rubric.indicators if i.id == indicator)
         bad = ~np.isfinite(values) if spec.required else np.isinf(values)
         add(
@@ -168,9 +166,7 @@ def criterion_units(
     return units
 
 
-def totals_from_units(
-    compiled: CompiledRubric, units: np.ndarray, precision: int
-) -> tuple[np.ndarray, np.ndarray]:
+def totals_from_units(compiled: CompiledRubric, units: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
     """(main, bonus) integer units per application; bonus capped."""
     main = units[:, ~compiled.bonus].sum(axis=1)
     cap = round(compiled.bonus_cap * 10**precision)
@@ -223,12 +219,14 @@ def evaluate(
     recommended = rankable & compiled.band_recommended[np.clip(band_index, 0, None)]
 
     main_columns = np.flatnonzero(compiled.judged_main[panel.judged_columns])
-    std, value_range = disagreement(panel, main_columns)
+    sheet_totals = reviewer_totals(panel, main_columns)
+    std, value_range = disagreement(panel, sheet_totals)
     judged_max_total = float(compiled.max_points[compiled.judged_main].sum())
 
-    dims = np.zeros((len(applications), len(compiled.dimension_ids)), dtype=np.int64)
-    in_dimension = compiled.dimension_of >= 0
-    np.add.at(dims.T, compiled.dimension_of[in_dimension], units[:, in_dimension].T)
+    # Criteria are stored dimension by dimension, so each subtotal is a sum over adjacent columns.
+    in_dimension = np.flatnonzero(compiled.dimension_of >= 0)
+    firsts = np.flatnonzero(np.diff(compiled.dimension_of[in_dimension], prepend=-1) != 0)
+    dims = np.add.reduceat(units[:, in_dimension], firsts, axis=1) if len(applications) else units[:, firsts]
 
     keys, key_names = [total_units], ["total"]
     for rule in settings.tie_break:
@@ -258,43 +256,41 @@ def evaluate(
     within_quota = quota_selection(order, recommended, rank, quotas) if quotas else recommended.copy()
 
     tie_break = np.where(decided >= 0, np.array(key_names, dtype=object)[np.maximum(decided, 0)], "")
-    table = pd.DataFrame(
-        {
-            "application_id": application_ids.to_numpy(),
-            "category": applications["category"].to_numpy(),
-            "region": applications["region"].to_numpy(),
-            "scored": scored,
-            "eligible": eligibility.eligible,
-            "reasons_zh": eligibility.reasons_zh,
-            "reasons_en": eligibility.reasons_en,
-            "total": np.where(scored, total_units / scale, np.nan),
-            "main_total": np.where(scored, main_units / scale, np.nan),
-            "bonus": np.where(scored, bonus_units / scale, np.nan),
-            "band": band,
-            "recommended": recommended,
-            "rank": pd.array(rank, dtype="Int64"),
-            "rank_category": pd.array(rank_category, dtype="Int64"),
-            "rank_region": pd.array(rank_region, dtype="Int64"),
-            "within_quota": within_quota,
-            "tie_break": tie_break,
-            "disagreement_std": std,
-            "disagreement_range": value_range,
-            "disagreement_flag": np.nan_to_num(std, nan=0.0) > settings.disagreement_flag * judged_max_total,
-        }
-    )
-    dimension_frame = pd.DataFrame(
-        dims / scale, columns=[f"dim:{d}" for d in compiled.dimension_ids], index=table.index
-    )
-    criterion_frame = pd.DataFrame(units / scale, columns=list(compiled.criterion_ids), index=table.index)
-    criterion_frame.loc[~scored, list(compiled.criterion_ids[compiled.judged])] = np.nan
-    table = pd.concat([table, dimension_frame, criterion_frame], axis=1)
+    columns = {
+        "application_id": application_ids.to_numpy(),
+        "category": applications["category"].to_numpy(),
+        "region": applications["region"].to_numpy(),
+        "scored": scored,
+        "eligible": eligibility.eligible,
+        "reasons_zh": eligibility.reasons_zh,
+        "reasons_en": eligibility.reasons_en,
+        "total": np.where(scored, total_units / scale, np.nan),
+        "main_total": np.where(scored, main_units / scale, np.nan),
+        "bonus": np.where(scored, bonus_units / scale, np.nan),
+        "band": band,
+        "recommended": recommended,
+        "rank": pd.array(rank, dtype="Int64"),
+        "rank_category": pd.array(rank_category, dtype="Int64"),
+        "rank_region": pd.array(rank_region, dtype="Int64"),
+        "within_quota": within_quota,
+        "tie_break": tie_break,
+        "disagreement_std": std,
+        "disagreement_range": value_range,
+        "disagreement_flag": np.nan_to_num(std, nan=0.0) > settings.disagreement_flag * judged_max_total,
+    }
+    criterion_points = units / scale
+    judged_positions = np.flatnonzero(compiled.judged)
+    criterion_points[np.ix_(~scored, judged_positions)] = np.nan
+    columns.update({f"dim:{d}": dims[:, i] / scale for i, d in enumerate(compiled.dimension_ids)})
+    columns.update({c: criterion_points[:, i] for i, c in enumerate(compiled.criterion_ids)})
+    table = pd.DataFrame(columns)
 
     return Evaluation(
         rubric_id=rubric.id,
         content_hash=compiled.content_hash,
         settings=settings,
         table=table,
-        reviewers=reviewer_severity(panel, main_columns, judged_max_total),
+        reviewers=reviewer_severity(panel, sheet_totals, judged_max_total),
         cut_lines=_cut_lines(table, quotas, region_names, settings),
         panel=panel,
         criterion_units=units,

@@ -47,9 +47,7 @@ def explain(rubric: Rubric, evaluation: Evaluation, application_id: str, lang: s
     if row["eligible"]:
         lines.append(words["gates_ok"])
     else:
-        lines.append(
-            words["gates_failed"].format(reasons=row["reasons_en" if lang == "en" else "reasons_zh"])
-        )
+        lines.append(words["gates_failed"].format(reasons=row["reasons_en" if lang == "en" else "reasons_zh"]))
     if not row["scored"]:
         lines.append(words["unscored"])
         return lines

@@ -76,9 +76,7 @@ def _issue(issues: list[Issue], mask: np.ndarray, column: str, code: str, en: st
     rows = np.flatnonzero(mask)
     if rows.size:
         issues.append(
-            Issue(
-                "scores", column, code, en, zh, tuple(int(r) for r in rows[:MAX_ROWS_LISTED]), int(rows.size)
-            )
+            Issue("scores", column, code, en, zh, tuple(int(r) for r in rows[:MAX_ROWS_LISTED]), int(rows.size))
         )
 
 
@@ -112,7 +110,7 @@ def build_panel(
     app = codes_for(scores["application_id"], application_ids)
     crit = codes_for(scores["criterion_id"], compiled.criterion_ids)
     rev, reviewer_ids = reviewer_codes(scores["reviewer_id"])
-    points = pd.to_numeric(scores["points"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    points = _as_float(scores["points"])
 
     issues: list[Issue] = []
     _issue(
@@ -150,6 +148,10 @@ def build_panel(
             "该专家不在本轮评审专家名单中",
         )
 
+    if not issues:
+        regular = _regular_panel(app, rev, crit, points, len(application_ids), compiled, reviewer_ids)
+        if regular is not None:
+            return regular
     _issue(
         issues,
         ~np.append(compiled.judged, True)[crit],  # code -1 (unknown, reported above) picks True
@@ -303,9 +305,7 @@ class _Sheets:
     incomplete: np.ndarray  # per sheet: some judged main criterion missing
 
 
-def _sheets(
-    app: np.ndarray, rev: np.ndarray, n_reviewers: int, crit: np.ndarray, compiled: CompiledRubric
-) -> _Sheets:
+def _sheets(app: np.ndarray, rev: np.ndarray, n_reviewers: int, crit: np.ndarray, compiled: CompiledRubric) -> _Sheets:
     """Group rows into score sheets (one per application and reviewer).
 
     Sheets normally arrive as contiguous runs of rows; then runs are found in one pass and each
@@ -316,9 +316,7 @@ def _sheets(
     required = compiled.judged_main
     if app.size == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return _Sheets(
-            empty, empty, np.zeros((0, int(required.sum())), bool), empty.astype(bool), empty.astype(bool)
-        )
+        return _Sheets(empty, empty, np.zeros((0, int(required.sum())), bool), empty.astype(bool), empty.astype(bool))
     boundary = np.empty(app.size, dtype=bool)
     boundary[0] = True
     np.not_equal(app[1:], app[:-1], out=boundary[1:])
@@ -357,3 +355,82 @@ def _duplicate_rows(sheet_code: np.ndarray, crit: np.ndarray, compiled: Compiled
     cell = sheet_code.astype(np.int64) * compiled.n_criteria + crit
     _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
     return counts[inverse] > 1
+
+
+def _as_float(values: pd.Series) -> np.ndarray:
+    """Points as float64 (NaN for anything that is not a number); no copy when already float64."""
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _regular_panel(
+    app: np.ndarray,
+    rev: np.ndarray,
+    crit: np.ndarray,
+    points: np.ndarray,
+    n_apps: int,
+    compiled: CompiledRubric,
+    reviewer_ids: pd.Index,
+) -> Panel | None:
+    """The panel without grouping, when rows come as a store query returns them.
+
+    That is: complete sheets of every judged criterion in rubric order, sheets ordered by
+    (application, reviewer). A few passes verify the layout; the points then reshape into the
+    tensor (one block copy per sheet, none at all when every panel is full). Any other layout
+    returns None and goes through the general path, which gives the same panel.
+    """
+    judged_columns = np.flatnonzero(compiled.judged)
+    width = judged_columns.size
+    n_rows = points.size
+    if width == 0 or n_rows == 0 or n_rows % width:
+        return None
+    n_sheets = n_rows // width
+    by_sheet_crit = crit.reshape(n_sheets, width)
+    if not (by_sheet_crit == judged_columns.astype(crit.dtype)).all():
+        return None
+    by_sheet_app = app.reshape(n_sheets, width)
+    by_sheet_rev = rev.reshape(n_sheets, width)
+    sheet_app = by_sheet_app[:, 0].astype(np.int64)
+    sheet_rev = by_sheet_rev[:, 0].astype(np.int64)
+    if sheet_app.min() < 0 or sheet_rev.min() < 0:
+        return None
+    if not ((by_sheet_app == by_sheet_app[:, :1]).all() and (by_sheet_rev == by_sheet_rev[:, :1]).all()):
+        return None
+    key = sheet_app * max(len(reviewer_ids), 1) + sheet_rev
+    if not (key[1:] > key[:-1]).all():
+        return None
+    maximum = compiled.max_points[judged_columns]
+    block = points.reshape(n_sheets, width)
+    if not _values_ok(block, maximum, compiled.step[judged_columns]):
+        return None  # the general path reports the rows
+    size = np.bincount(sheet_app, minlength=n_apps)
+    n_slots = int(size.max())
+    if n_sheets == n_apps * n_slots:  # every application has a full panel, in order
+        tensor = block.reshape(n_apps, n_slots, width)
+        reviewer = sheet_rev.reshape(n_apps, n_slots)
+    else:
+        first_sheet_of_app = np.concatenate(([0], np.cumsum(size)[:-1]))
+        slot = np.arange(n_sheets) - first_sheet_of_app[sheet_app]
+        tensor = np.zeros((n_apps, n_slots, width), dtype=np.float64)
+        tensor[sheet_app, slot] = block
+        reviewer = np.full((n_apps, n_slots), -1, dtype=np.int64)
+        reviewer[sheet_app, slot] = sheet_rev
+    tensor = tensor.view()
+    tensor.flags.writeable = False  # may share memory with the caller's frame
+    return Panel(tensor, reviewer, size, reviewer_ids, judged_columns)
+
+
+def _values_ok(block: np.ndarray, maximum: np.ndarray, step: np.ndarray) -> bool:
+    """(sheets × criteria) values finite, in [0, max] and on the step grid; few passes, one buffer."""
+    if not (block.min(axis=0) >= 0).all():  # NaN fails here
+        return False
+    if not (block.max(axis=0) <= maximum + _TOLERANCE).all():  # +inf fails here
+        return False
+    stepped = step > 0
+    if not stepped.any():
+        return True
+    scaled = block * np.where(stepped, 1.0 / np.where(stepped, step, 1.0), 0.0)
+    nearest = np.rint(scaled)
+    nearest -= scaled  # distance to the nearest grid point, in steps
+    return bool(max(nearest.max(), -nearest.min()) <= 1e-6)

@@ -31,11 +31,7 @@ def competition_rank(
     new_group = np.empty(order.size, dtype=bool)
     new_group[0] = True
     new_group[1:] = sorted_group[1:] != sorted_group[:-1]
-    differs = (
-        np.stack([k[order][1:] != k[order][:-1] for k in keys])
-        if keys
-        else np.zeros((0, order.size - 1), bool)
-    )
+    differs = np.stack([k[order][1:] != k[order][:-1] for k in keys]) if keys else np.zeros((0, order.size - 1), bool)
     new_run = new_group.copy()
     new_run[1:] |= differs.any(axis=0) if keys else False
     positions = np.arange(order.size)

@@ -52,13 +52,9 @@ def _as_rating_matrix(ratings: ArrayLike, function_name: str) -> np.ndarray:
         )
     n_targets, n_raters = matrix.shape
     if n_targets < 2:
-        raise ValueError(
-            f"{function_name} needs at least 2 targets (rows), but the ratings matrix has {n_targets}."
-        )
+        raise ValueError(f"{function_name} needs at least 2 targets (rows), but the ratings matrix has {n_targets}.")
     if n_raters < 2:
-        raise ValueError(
-            f"{function_name} needs at least 2 raters (columns), but the ratings matrix has {n_raters}."
-        )
+        raise ValueError(f"{function_name} needs at least 2 raters (columns), but the ratings matrix has {n_raters}.")
     if np.isnan(matrix).any():
         raise ValueError(
             f"{function_name} cannot handle missing ratings: the matrix contains "

@@ -16,12 +16,11 @@ def reviewer_totals(panel: Panel, main_columns: np.ndarray) -> np.ndarray:
     return panel.points[:, :, main_columns].sum(axis=2)
 
 
-def disagreement(panel: Panel, main_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def disagreement(panel: Panel, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per application: population standard deviation and range of the reviewers' sheet totals.
 
-    NaN for applications without a panel; 0 for a panel of one.
+    `totals` comes from `reviewer_totals`. NaN for applications without a panel; 0 for a panel of one.
     """
-    totals = reviewer_totals(panel, main_columns)
     present = panel.present
     n = panel.size
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -37,13 +36,13 @@ def disagreement(panel: Panel, main_columns: np.ndarray) -> tuple[np.ndarray, np
     return std, value_range
 
 
-def reviewer_severity(panel: Panel, main_columns: np.ndarray, main_max_total: float) -> pd.DataFrame:
+def reviewer_severity(panel: Panel, totals: np.ndarray, main_max_total: float) -> pd.DataFrame:
     """Each reviewer's mean deviation of their sheet total from the panel mean of the same sheets.
 
     Negative means harsher than their co-reviewers. `severity_fraction` divides by the maximum of
-    the judged main criteria, so reviewers of different rubrics compare.
+    the judged main criteria, so reviewers of different rubrics compare. `totals` comes from
+    `reviewer_totals`.
     """
-    totals = reviewer_totals(panel, main_columns)
     present = panel.present
     n = panel.size
     with np.errstate(invalid="ignore", divide="ignore"):

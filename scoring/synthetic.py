@@ -68,9 +68,7 @@ def round_data(
     maxima = np.array([float(c.max_points) for c in judged])
     steps = np.array([float(c.step) if c.step else 0.01 for c in judged])
     fraction = (
-        quality[:, None, None]
-        + severity[panel][:, :, None]
-        + rng.normal(0, 0.08, (n_applications, k, len(judged)))
+        quality[:, None, None] + severity[panel][:, :, None] + rng.normal(0, 0.08, (n_applications, k, len(judged)))
     )
     points = np.clip(np.round(np.clip(fraction, 0, 1) * maxima / steps) * steps, 0, maxima)
 
@@ -83,9 +81,7 @@ def round_data(
     if categorical:
         scores = pd.DataFrame(
             {
-                "application_id": pd.Categorical.from_codes(
-                    np.repeat(np.arange(n_applications), k * len(judged)), ids
-                ),
+                "application_id": pd.Categorical.from_codes(np.repeat(np.arange(n_applications), k * len(judged)), ids),
                 "reviewer_id": pd.Categorical.from_codes(rev_col, reviewer_names),
                 "criterion_id": pd.Categorical.from_codes(crit_col, criterion_names),
                 "points": points.ravel(),
