@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from bench.baseline_groupby import rank_applications
-from rubrics import list_rubrics, load_rubric
+from rubrics import load_rubric
 from rubrics.schema import Rubric
 from scoring.evaluate import evaluate
 from scoring.settings import Settings
@@ -49,10 +49,7 @@ def pick_rubric(rubric_id: str | None) -> tuple[Rubric, int]:
     The default is `city_comprehensive` (the shipped rubric with the most criteria, 20) with its
     formula criteria made judged, so every sheet has the target's 20 reviewer-scored criteria.
     """
-    if rubric_id is not None:
-        rubric = load_rubric(rubric_id)
-    else:
-        rubric = all_judged(load_rubric("city_comprehensive"))
+    rubric = load_rubric(rubric_id) if rubric_id is not None else all_judged(load_rubric("city_comprehensive"))
     return rubric, _n_judged(rubric)
 
 

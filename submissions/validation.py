@@ -90,9 +90,7 @@ def _indicator_problems(values: Mapping[str, object], rubric: Rubric) -> list[Fi
         if problem:
             problems.append(problem)
     known = {i.id for i in rubric.indicators}
-    problems += [
-        _unknown("indicators", iid, "指标", "indicator", known) for iid in values if iid not in known
-    ]
+    problems += [_unknown("indicators", iid, "指标", "indicator", known) for iid in values if iid not in known]
     return problems
 
 
@@ -227,9 +225,7 @@ def _declaration_problems(answers: Mapping[str, bool], rubric: Rubric) -> list[F
         if did not in answers
     ]
     known = {did for did, _ in asked}
-    problems += [
-        _unknown("declarations", did, "声明事项", "declaration", known) for did in answers if did not in known
-    ]
+    problems += [_unknown("declarations", did, "声明事项", "declaration", known) for did in answers if did not in known]
     return problems
 
 
@@ -248,9 +244,7 @@ def check_self_assessment(sa: SelfAssessment, rubric: Rubric) -> list[FieldProbl
     )
 
 
-def check_score_sheet(
-    sheet: ScoreSheet, rubric: Rubric, *, min_comment_length: int = 0
-) -> list[FieldProblem]:
+def check_score_sheet(sheet: ScoreSheet, rubric: Rubric, *, min_comment_length: int = 0) -> list[FieldProblem]:
     """Problems with a reviewer's sheet.
 
     A draft may leave criteria out; a submitted sheet must score every judged main criterion (bonus
@@ -316,8 +310,7 @@ def _points_problems(
                     entry_field(c.id),
                     "computed_criterion",
                     f"“{c.label.zh}”由申报指标自动计算得分,无需打分;请删除该项。",
-                    f"“{c.label.en}” is computed from the reported indicators, not scored by hand; "
-                    "remove it.",
+                    f"“{c.label.en}” is computed from the reported indicators, not scored by hand; remove it.",
                 )
             )
         else:
@@ -357,8 +350,7 @@ def _value_problem(c: Criterion, value: Decimal, field: str) -> FieldProblem | N
         return FieldProblem(
             field,
             "off_step",
-            f"“{c.label.zh}”的分数须为{step}分的整数倍,而填写的是{_num(value)};"
-            f"请改为{_num(lower)}或{_num(upper)}。",
+            f"“{c.label.zh}”的分数须为{step}分的整数倍,而填写的是{_num(value)};请改为{_num(lower)}或{_num(upper)}。",
             f"“{c.label.en}” is scored in steps of {step} points, so {_num(value)} is not allowed; "
             f"use {_num(lower)} or {_num(upper)}.",
         )
@@ -376,8 +368,7 @@ def _unknown(
         field or f"{collection}.{key}",
         f"unknown_{what_en}",
         f"本评分细则没有编号为“{key}”的{what_zh};请删除该项或更正编号(可用编号:{listed})。",
-        f"“{key}” is not a known {what_en} id in this rubric; remove it or correct the id "
-        f"(known ids: {listed}).",
+        f"“{key}” is not a known {what_en} id in this rubric; remove it or correct the id (known ids: {listed}).",
     )
 
 

@@ -227,9 +227,7 @@ def test_yaml_unhashable_key_is_a_rubric_error():
     expect_problem(text, "", "yaml_syntax", "fix the YAML")
 
 
-@pytest.mark.parametrize(
-    "text", ["- id: a\n- id: b\n", "just a sentence\n", ""], ids=["list", "str", "empty"]
-)
+@pytest.mark.parametrize("text", ["- id: a\n- id: b\n", "just a sentence\n", ""], ids=["list", "str", "empty"])
 def test_top_level_not_a_mapping(text):
     expect_problem(text, "", "not_a_mapping", "must be a YAML mapping")
 
@@ -258,9 +256,7 @@ def test_missing_required_field():
 
 
 def test_schema_version_unknown():
-    expect_problem(
-        make_rubric(schema_version=2), "schema_version", "schema_version", "reads schema_version 1"
-    )
+    expect_problem(make_rubric(schema_version=2), "schema_version", "schema_version", "reads schema_version 1")
 
 
 # -- ids -----------------------------------------------------------------------------------------
@@ -440,9 +436,7 @@ def test_linear_formula_target_not_above_floor(target):
     doc = make_rubric()
     criterion(doc, 0, 1)["formula"]["target"] = target
 
-    expect_problem(
-        doc, "dimensions[0].criteria[1].formula", "thresholds_not_monotonic", "must be greater than `floor`"
-    )
+    expect_problem(doc, "dimensions[0].criteria[1].formula", "thresholds_not_monotonic", "must be greater than `floor`")
 
 
 def test_steps_not_increasing():
@@ -452,9 +446,7 @@ def test_steps_not_increasing():
     formula["kind"] = "steps"
     formula["steps"] = [{"at": 5, "fraction": 0.5}, {"at": 5, "fraction": 1.0}]
 
-    expect_problem(
-        doc, "dimensions[0].criteria[1].formula", "thresholds_not_monotonic", "strictly increasing `at`"
-    )
+    expect_problem(doc, "dimensions[0].criteria[1].formula", "thresholds_not_monotonic", "strictly increasing `at`")
 
 
 def test_formula_criterion_without_formula():
@@ -492,9 +484,7 @@ def test_source_mixing_plan_and_notice_fields():
     doc = make_rubric()
     criterion(doc, 0, 0)["sources"][0]["document"] = "工信厅信软函〔2019〕41号"
 
-    expect_problem(
-        doc, "dimensions[0].criteria[0].sources[0]", "source_kind", "give all fields of exactly one kind"
-    )
+    expect_problem(doc, "dimensions[0].criteria[0].sources[0]", "source_kind", "give all fields of exactly one kind")
 
 
 # -- settings and extends ------------------------------------------------------------------------

@@ -50,10 +50,7 @@ def test_library_covers_every_programme_and_project_category():
 
 def test_library_cites_all_five_plans():
     cited = {
-        source.seed
-        for rubric_id in list_rubrics()
-        for _, source in iter_sources(load_rubric(rubric_id))
-        if source.seed
+        source.seed for rubric_id in list_rubrics() for _, source in iter_sources(load_rubric(rubric_id)) if source.seed
     }
 
     assert cited == set(SEED_FILES)

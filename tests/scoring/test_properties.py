@@ -101,4 +101,4 @@ def test_reviewer_with_identical_scores_gets_no_nan_under_zscore(data, fraction)
     table = evaluate(RUBRIC, applications, same, options).table
 
     judged = [c.id for c in RUBRIC.criteria if c.method == "judged"]
-    assert not table.loc[table["scored"], judged + ["total"]].isna().any().any()
+    assert not table.loc[table["scored"], [*judged, "total"]].isna().any().any()

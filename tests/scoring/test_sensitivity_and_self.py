@@ -47,9 +47,7 @@ def test_self_gaps_flag_over_claiming(small_rubric):
     applications = make_applications(["A"])
     scores = make_scores({"A": {"quality": [5] * 5, "impact": [8] * 5}})
     result = evaluate(small_rubric, applications, scores)
-    own = pd.DataFrame(
-        {"application_id": ["A", "A"], "criterion_id": ["quality", "impact"], "points": [9.0, 8.0]}
-    )
+    own = pd.DataFrame({"application_id": ["A", "A"], "criterion_id": ["quality", "impact"], "points": [9.0, 8.0]})
 
     gaps = self_gaps(small_rubric, result, own)
     summary = self_summary(gaps, float(small_rubric.total_points), 0.1)

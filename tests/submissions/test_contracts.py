@@ -62,9 +62,7 @@ def make_sheet(**overrides) -> ScoreSheet:
         "application_id": "APP-0001",
         "reviewer_id": "expert-07",
         "status": "submitted",
-        "entries": {
-            c.id: SheetEntry(points=c.max_points / 2, comment="论证充分,数据可信。") for c in JUDGED_MAIN
-        },
+        "entries": {c.id: SheetEntry(points=c.max_points / 2, comment="论证充分,数据可信。") for c in JUDGED_MAIN},
     }
     fields.update(overrides)
     return ScoreSheet(**fields)
@@ -80,9 +78,7 @@ def rubric_without_step(criterion_id: str) -> Rubric:
     dimensions = [
         d.model_copy(
             update={
-                "criteria": [
-                    c.model_copy(update={"step": None}) if c.id == criterion_id else c for c in d.criteria
-                ]
+                "criteria": [c.model_copy(update={"step": None}) if c.id == criterion_id else c for c in d.criteria]
             }
         )
         for d in RUBRIC.dimensions
@@ -300,9 +296,7 @@ def test_check_application_unknown_category_names_choices_in_both_languages():
     ]
 
 
-@pytest.mark.parametrize(
-    "indicators", [{"business_growth": 18.5}, {"business_growth": 18.5, "users_served": None}]
-)
+@pytest.mark.parametrize("indicators", [{"business_growth": 18.5}, {"business_growth": 18.5, "users_served": None}])
 def test_check_application_missing_required_indicator_reported(indicators):
     problems = check_application(make_application(indicators=indicators), RUBRIC)
 
@@ -324,9 +318,7 @@ def test_check_application_missing_optional_indicator_accepted():
     assert problems == []
 
 
-@pytest.mark.parametrize(
-    ("value", "code"), [(1.5, "not_an_integer"), (True, "not_a_number"), ("3", "not_a_number")]
-)
+@pytest.mark.parametrize(("value", "code"), [(1.5, "not_an_integer"), (True, "not_a_number"), ("3", "not_a_number")])
 def test_check_application_int_indicator_wrong_value_reported(value, code):
     rubric = rubric_with_indicator(type="int")
     indicators = {"business_growth": 18.5, "users_served": 120, "extra": value}
@@ -551,8 +543,7 @@ def test_check_application_unanswered_gate_and_veto_reported():
             "declarations.legal_person",
             "missing_declaration",
             "声明事项“境内注册且具备独立法人资格”尚未回答;请选择“是”或“否”。",
-            "The declaration “Registered in China as an independent legal person” is unanswered; "
-            "answer yes or no.",
+            "The declaration “Registered in China as an independent legal person” is unanswered; answer yes or no.",
         ),
         FieldProblem(
             "declarations.security_incident",
@@ -576,13 +567,9 @@ def test_check_application_false_answers_are_answers():
 def test_check_application_unknown_declaration_reported(declaration_id):
     declarations = {"legal_person": True, "not_blacklisted": True, "security_incident": False}
 
-    problems = check_application(
-        make_application(declarations={**declarations, declaration_id: True}), RUBRIC
-    )
+    problems = check_application(make_application(declarations={**declarations, declaration_id: True}), RUBRIC)
 
-    assert [(p.field, p.code) for p in problems] == [
-        (f"declarations.{declaration_id}", "unknown_declaration")
-    ]
+    assert [(p.field, p.code) for p in problems] == [(f"declarations.{declaration_id}", "unknown_declaration")]
 
 
 def test_check_application_narrative_for_unknown_criterion_reported():
@@ -707,9 +694,7 @@ def test_check_score_sheet_partial_submitted_lists_every_missing_criterion():
 
     problems = check_score_sheet(sheet, RUBRIC)
 
-    assert [p.field for p in problems] == [
-        f"entries.{c.id}" for c in JUDGED_MAIN if c.id != "market_prospect"
-    ]
+    assert [p.field for p in problems] == [f"entries.{c.id}" for c in JUDGED_MAIN if c.id != "market_prospect"]
     assert {p.code for p in problems} == {"missing_criterion"}
 
 
@@ -722,9 +707,7 @@ def test_check_score_sheet_submitted_without_bonus_items_accepted():
     assert problems == []
 
 
-@pytest.mark.parametrize(
-    ("points", "code"), [("-0.5", "out_of_range"), ("10.5", "out_of_range"), ("3.3", "off_step")]
-)
+@pytest.mark.parametrize(("points", "code"), [("-0.5", "out_of_range"), ("10.5", "out_of_range"), ("3.3", "off_step")])
 def test_check_score_sheet_bad_points_reported_at_points_field(points, code):
     sheet = make_sheet(status="draft", entries={"market_prospect": SheetEntry(points=Decimal(points))})
 
@@ -743,8 +726,7 @@ def test_check_score_sheet_out_of_range_message():
             "entries.market_prospect.points",
             "out_of_range",
             "“市场需求与商业模式”的分数应在0至10分之间(含两端),而填写的是10.5;请调整分数。",
-            "“Market demand and business model” takes 0 to 10 points (inclusive), not 10.5; "
-            "change the points.",
+            "“Market demand and business model” takes 0 to 10 points (inclusive), not 10.5; change the points.",
         )
     ]
 
@@ -759,8 +741,7 @@ def test_check_score_sheet_off_step_message_suggests_neighbours():
             "entries.market_prospect.points",
             "off_step",
             "“市场需求与商业模式”的分数须为0.5分的整数倍,而填写的是3.3;请改为3或3.5。",
-            "“Market demand and business model” is scored in steps of 0.5 points, so 3.3 is not allowed; "
-            "use 3 or 3.5.",
+            "“Market demand and business model” is scored in steps of 0.5 points, so 3.3 is not allowed; use 3 or 3.5.",
         )
     ]
 
