@@ -51,7 +51,8 @@ def codes_for(values: pd.Series, index: pd.Index) -> np.ndarray:
         codes = values.cat.codes.to_numpy()
         if positions.size == len(index) and np.array_equal(positions, np.arange(positions.size)):
             return codes  # categories are the index itself: the codes are the positions
-        lookup = np.append(positions, -1).astype(np.int32)  # code -1 picks the trailing -1
+        small = np.int8 if len(index) < 127 else np.int32  # criteria: a quarter of the memory traffic
+        lookup = np.append(positions, -1).astype(small)  # code -1 picks the trailing -1
         return lookup[codes]
     return index.get_indexer(values)
 
@@ -423,14 +424,23 @@ def _regular_panel(
 
 def _values_ok(block: np.ndarray, maximum: np.ndarray, step: np.ndarray) -> bool:
     """(sheets × criteria) values finite, in [0, max] and on the step grid; few passes, one buffer."""
-    if not (block.min(axis=0) >= 0).all():  # NaN fails here
-        return False
-    if not (block.max(axis=0) <= maximum + _TOLERANCE).all():  # +inf fails here
+    if not (block.min() >= 0 and np.isfinite(block.max())):  # NaN and infinities fail here
         return False
     stepped = step > 0
-    if not stepped.any():
-        return True
-    scaled = block * np.where(stepped, 1.0 / np.where(stepped, step, 1.0), 0.0)
-    nearest = np.rint(scaled)
-    nearest -= scaled  # distance to the nearest grid point, in steps
-    return bool(max(nearest.max(), -nearest.min()) <= 1e-6)
+    if not stepped.all():
+        unstepped = block[:, ~stepped]
+        if not (unstepped.max(axis=0) <= maximum[~stepped] + _TOLERANCE).all():
+            return False
+        if not stepped.any():
+            return True
+    # One buffer: values in steps, rounded to the grid; then the grid point minus the value.
+    grid = block * np.where(stepped, 1.0 / np.where(stepped, step, 1.0), 0.0)
+    np.rint(grid, out=grid)
+    if (grid > np.where(stepped, np.rint(maximum / np.where(stepped, step, 1.0)), 0.0)).any():
+        return False  # above the maximum by at least half a step
+    grid *= step
+    grid -= block
+    if not stepped.all():
+        grid[:, ~stepped] = 0.0
+    tolerance = 1e-6 * step[stepped].min()
+    return bool(grid.max() <= tolerance and grid.min() >= -tolerance)

@@ -26,7 +26,7 @@ def competition_rank(
     if overall_order is not None:
         order = overall_order[np.argsort(group[overall_order], kind="stable")]
     else:
-        order = rows[np.lexsort([-k[rows] for k in reversed(keys)] + [group[rows]])]
+        order = rows[_sort_rows([group[rows], *[-k[rows] for k in keys]])]
     sorted_group = group[order]
     new_group = np.empty(order.size, dtype=bool)
     new_group[0] = True
@@ -88,3 +88,21 @@ def quota_selection(
             for i, k in enumerate(keys):
                 used[i][k] = used[i].get(k, 0) + 1
     return selected
+
+
+def _sort_rows(columns: list[np.ndarray]) -> np.ndarray:
+    """Row order sorting by the first column, then the next…, all ascending and stable.
+
+    Integer keys whose combined range fits in 62 bits are packed into one key and sorted once,
+    which is several times faster than a multi-key lexsort; anything else falls back to lexsort.
+    """
+    if all(np.issubdtype(c.dtype, np.integer) for c in columns) and columns[0].size:
+        lows = [int(c.min()) for c in columns]
+        spans = [int(c.max()) - low + 1 for c, low in zip(columns, lows, strict=True)]
+        if np.prod([float(s) for s in spans]) < 2.0**62:
+            packed = np.zeros(columns[0].size, dtype=np.int64)
+            for column, low, span in zip(columns, lows, spans, strict=True):
+                packed *= span
+                packed += column.astype(np.int64) - low
+            return np.argsort(packed, kind="stable")
+    return np.lexsort(list(reversed(columns)))

@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rubrics import load_rubric
 from scoring.errors import ScoringInputError
 from scoring.evaluate import evaluate
 from scoring.explain import explain
 from scoring.settings import Settings
+from scoring.synthetic import round_data
 from tests.scoring.conftest import make_applications, make_scores
 
 
@@ -255,3 +257,38 @@ def test_explain_walks_gates_criteria_total_band_rank(small_rubric):
     assert "Quality: 8.00 / 10" in lines
     assert "Total: 25.00" in lines
     assert lines[-2:] == ["Rank in category: 1; overall: 1", "Within the recommendation quota"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        (7.3, "off_step"),
+        (99.0, "out_of_range"),
+        (-0.5, "out_of_range"),
+        (np.nan, "not_a_number"),
+        (np.inf, "not_a_number"),
+    ],
+)
+def test_evaluate_store_ordered_rows_reject_bad_points_with_their_row(bad, code):
+    # round_data emits complete sheets in (application, reviewer, criterion) order: the fast layout.
+    rubric = load_rubric("project_life")
+    applications, scores = round_data(rubric, 20, n_reviewers=8, seed=4)
+    scores.loc[26, "points"] = bad  # market_prospect (max 10, step 0.5) on the third sheet
+
+    with pytest.raises(ScoringInputError) as caught:
+        evaluate(rubric, applications, scores)
+
+    (issue,) = caught.value.issues
+    assert (issue.code, issue.rows) == (code, (26,))
+
+
+def test_evaluate_store_ordered_and_scattered_rows_agree_with_partial_panels():
+    rubric = load_rubric("project_life")
+    applications, scores = round_data(rubric, 30, n_reviewers=8, seed=5)
+    judged = sum(c.method == "judged" for c in rubric.criteria)
+    partial = scores.iloc[judged:].reset_index(drop=True)  # the first application loses one sheet
+
+    ordered = evaluate(rubric, applications, partial).table
+    scattered = evaluate(rubric, applications, partial.sample(frac=1.0, random_state=1)).table
+
+    pd.testing.assert_frame_equal(ordered, scattered)
