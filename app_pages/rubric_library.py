@@ -18,6 +18,7 @@ rubric_ids = list_rubrics()
 rubric_id = st.selectbox(
     t("choose_rubric"),
     rubric_ids,
+    index=rubric_ids.index("city_comprehensive") if "city_comprehensive" in rubric_ids else 0,
     format_func=lambda rid: f"{load_rubric(rid).title.get(lang)} · {rid}",
     key="library_rubric",
 )

@@ -30,7 +30,7 @@ def criteria_table(rubric: Rubric, lang: str = "zh") -> pd.DataFrame:
                     "criterion_id": c.id,
                     "criterion": c.label.get(lang),
                     "max_points": float(c.max_points),
-                    "step": float(c.step) if c.step else None,
+                    "step": float(c.step) if c.step else float("nan"),
                     "method": c.method,
                     "formula": _formula_text(c.formula, lang) if c.formula else "",
                     "evidence": c.evidence.get(lang) if c.evidence else "",
