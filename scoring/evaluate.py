@@ -326,3 +326,28 @@ def _cut_lines(table: pd.DataFrame, quotas: list, region_names: pd.Index, settin
         )
     out = pd.concat(frames, ignore_index=True)
     return out[["kind", "group", "quota", "candidates", "selected", "cut_total", "over_quota_by_ties"]]
+
+
+def compare_methods(
+    rubric: Rubric, applications: pd.DataFrame, scores: pd.DataFrame, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Every aggregation method side by side: `total_<method>` and `rank_<method>` per application.
+
+    Input is validated once; ranks are overall competition ranks of eligible, scored applications
+    by total alone (the tie-break chain is left out so that the methods compare on their totals).
+    """
+    settings = settings or Settings.from_rubric(rubric.settings)
+    base = evaluate(rubric, applications, scores, settings)
+    compiled = compile_rubric(rubric)
+    out = {"application_id": base.table["application_id"].to_numpy()}
+    scored = base.table["scored"].to_numpy()
+    rankable = base.table["eligible"].to_numpy() & scored
+    everyone = np.zeros(len(applications), dtype=np.int64)
+    for method in METHODS:
+        units = criterion_units(compiled, base.panel, applications, settings, method)
+        main, bonus = totals_from_units(compiled, units, settings.precision)
+        total = main + bonus
+        rank, _, _ = competition_rank(everyone, [total], rankable)
+        out[f"total_{method}"] = np.where(scored, total / 10**settings.precision, np.nan)
+        out[f"rank_{method}"] = pd.array(rank, dtype="Int64")
+    return pd.DataFrame(out)

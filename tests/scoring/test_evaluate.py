@@ -8,7 +8,7 @@ import pytest
 
 from rubrics import load_rubric
 from scoring.errors import ScoringInputError
-from scoring.evaluate import evaluate
+from scoring.evaluate import compare_methods, evaluate
 from scoring.explain import explain
 from scoring.settings import Settings
 from scoring.synthetic import round_data
@@ -16,15 +16,16 @@ from tests.scoring.conftest import make_applications, make_scores
 
 
 def hand_worked_round():
-    applications = make_applications(["A", "B", "C"], legal_person=[True, True, False], growth=[11.0, 5.5, 20.0])
+    # growth 11 % earns the formula criterion's full 10 points; 5.5 % would earn 5.
+    applications = make_applications(["A", "B", "C"], legal_person=[True, True, False], growth=[11.0, 11.0, 11.0])
     scores = make_scores(
         {
-            # quality trimmed: drop 10 and 1 -> (8+9+7)/3 = 8.00 (plain mean would be 7.00)
-            # impact trimmed: drop 9 and 5 -> (6+7+8)/3 = 7.00
+            # quality trimmed: drop 10 and 1 -> (8+9+7)/3 = 8.00 (the plain mean would be 7.00)
+            # impact trimmed: drop 9 and 5 -> (6+7+8)/3 = 7.00             total 8 + 7 + 10 = 25.00
             "A": {"quality": [8, 9, 7, 10, 1], "impact": [5, 6, 7, 8, 9]},
-            # quality 7.00, impact 8.00: the same judged total as A, more impact
+            # quality 7.00, impact 8.00: the same total as A, 25.00, with more impact
             "B": {"quality": [7, 7, 7, 7, 7], "impact": [8, 8, 8, 8, 8]},
-            # top marks, but not an independent legal person
+            # top marks, 30.00, but not an independent legal person
             "C": {"quality": [10, 10, 10, 10, 10], "impact": [10, 10, 10, 10, 10]},
         }
     )
@@ -36,28 +37,32 @@ def test_evaluate_hand_worked_round_gives_exact_table(small_rubric):
 
     result = evaluate(small_rubric, applications, scores)
 
-    table = result.table.set_index("application_id")
-    # growth 11 % -> 10 points; 5.5 % -> 5 points (linear from 0 to 11 %)
-    assert table.loc[["A", "B", "C"], "quality"].tolist() == [8.0, 7.0, 10.0]
-    assert table.loc[["A", "B", "C"], "impact"].tolist() == [7.0, 8.0, 10.0]
-    assert table.loc[["A", "B", "C"], "growth_score"].tolist() == [10.0, 5.0, 10.0]
-    assert table.loc[["A", "B", "C"], "total"].tolist() == [25.0, 20.0, 30.0]
-    assert table.loc[["A", "B", "C"], "band"].tolist() == ["recommended", "reserve", "ineligible"]
-    assert table.loc[["A", "B", "C"], "eligible"].tolist() == [True, True, False]
-    assert table.loc["C", "reasons_zh"] == "不是独立法人"
-    assert table.loc[["A", "B"], "rank"].tolist() == [1, 2]
-    assert pd.isna(table.loc["C", "rank"])
+    columns = ["application_id", "quality", "impact", "growth_score", "total", "eligible", "reasons_en", "band"]
+    expected = pd.DataFrame(
+        {
+            "application_id": ["A", "B", "C"],
+            "quality": [8.0, 7.0, 10.0],
+            "impact": [7.0, 8.0, 10.0],
+            "growth_score": [10.0, 10.0, 10.0],
+            "total": [25.0, 25.0, 30.0],
+            "eligible": [True, True, False],
+            "reasons_en": ["", "", "Not a legal person"],
+            "band": ["recommended", "recommended", "ineligible"],
+            "rank": pd.array([2, 1, None], dtype="Int64"),
+            "tie_break": ["criterion:impact", "", ""],
+        }
+    )
+    pd.testing.assert_frame_equal(result.table[[*columns, "rank", "tie_break"]], expected, check_dtype=False)
+    assert result.table.loc[2, "reasons_zh"] == "不是独立法人"
 
 
-def test_evaluate_tie_on_total_broken_by_named_criterion(small_rubric):
+def test_evaluate_formula_criterion_is_linear_between_floor_and_target(small_rubric):
     applications, scores = hand_worked_round()
-    applications["growth"] = 11.0  # A and B now both total 25.00
+    applications["growth"] = [5.5, 0.0, 30.0]
 
-    table = evaluate(small_rubric, applications, scores).table.set_index("application_id")
+    table = evaluate(small_rubric, applications, scores).table
 
-    assert table.loc["A", "total"] == table.loc["B", "total"] == 25.0
-    assert table.loc[["B", "A"], "rank"].tolist() == [1, 2]  # B has the higher impact score
-    assert table.loc["A", "tie_break"] == "criterion:impact"
+    assert table["growth_score"].tolist() == [5.0, 0.0, 10.0]
 
 
 def test_evaluate_equal_on_paper_totals_are_exactly_equal(small_rubric):
@@ -256,7 +261,11 @@ def test_explain_walks_gates_criteria_total_band_rank(small_rubric):
     assert lines[0] == "Eligibility: all gates passed"
     assert "Quality: 8.00 / 10" in lines
     assert "Total: 25.00" in lines
-    assert lines[-2:] == ["Rank in category: 1; overall: 1", "Within the recommendation quota"]
+    assert lines[-3:] == [
+        "Rank in category: 2; overall: 2",
+        "Same total as the application above; order decided by criterion:impact",
+        "Within the recommendation quota",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -292,3 +301,13 @@ def test_evaluate_store_ordered_and_scattered_rows_agree_with_partial_panels():
     scattered = evaluate(rubric, applications, partial.sample(frac=1.0, random_state=1)).table
 
     pd.testing.assert_frame_equal(ordered, scattered)
+
+
+def test_compare_methods_shows_every_method_side_by_side(small_rubric):
+    applications, scores = hand_worked_round()
+
+    table = compare_methods(small_rubric, applications, scores).set_index("application_id")
+
+    assert table.loc["A", ["total_mean", "total_median", "total_trimmed"]].tolist() == [24.0, 25.0, 25.0]
+    assert table.loc["A", ["rank_mean", "rank_trimmed"]].tolist() == [2, 1]
+    assert {"total_zscore", "rank_zscore"} <= set(table.columns)
