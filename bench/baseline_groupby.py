@@ -17,11 +17,11 @@ import pandas as pd
 
 from rubrics.credit_code import valid_codes
 from rubrics.schema import Rubric
+from scoring.eligibility import declared_true
 from scoring.formulas import formula_points
 from scoring.settings import Settings
 
 _TOLERANCE = 1e-9
-_TRUE_TEXT = {"true", "1", "yes", "y", "是", "t"}
 _DISAGREEMENT_DECIMALS = 4
 
 
@@ -35,15 +35,6 @@ def _to_units(points: pd.Series | np.ndarray, precision: int) -> np.ndarray:
     finite = np.isfinite(values)
     units = np.floor(np.where(finite, values, 0.0) * 10.0**precision + 0.5 + 1e-9)
     return np.where(finite, units, 0).astype(np.int64)
-
-
-def _declared_true(column: pd.Series) -> np.ndarray:
-    if pd.api.types.is_bool_dtype(column.dtype):
-        return column.fillna(False).to_numpy(dtype=bool)
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(dtype=np.float64, na_value=0.0) == 1.0
-    text = column.astype("string").str.strip().str.lower()
-    return text.isin(_TRUE_TEXT).fillna(False).to_numpy(dtype=bool)
 
 
 def _validate_applications(rubric: Rubric, applications: pd.DataFrame) -> list[str]:
@@ -228,9 +219,9 @@ def rank_applications(
         if gate.check == "credit_code":
             eligible &= valid_codes(applications["credit_code"].to_numpy(dtype=object))
         else:
-            eligible &= _declared_true(applications[gate.id])
+            eligible &= declared_true(applications[gate.id])
     for veto in rubric.vetoes:
-        eligible &= ~_declared_true(applications[veto.id])
+        eligible &= ~declared_true(applications[veto.id])
     sheet_apps = scores["application_id"].astype(str).unique() if len(scores) else []
     has_judged_main = bool(criteria["judged_main"].any())
     scored = app_ids.isin(sheet_apps) if has_judged_main else np.ones(len(app_ids), dtype=bool)
