@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from rubrics import RubricError, list_rubrics, load_rubric
 from rubrics.schema import Rubric
 from scoring.compiled import compile_rubric
+from scoring.eligibility import FALSE_WORDS, TRUE_WORDS
 from scoring.errors import Issue, ScoringInputError
 from scoring.evaluate import evaluate
 from scoring.panel import SCORE_COLUMNS, Panel, build_panel
@@ -42,8 +43,6 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 MAX_PROBLEMS_SHOWN = 200
 RELIABILITY_KEYS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k", "kendall_w")
-TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是"})
-FALSE_WORDS = frozenset({"false", "0", "no", "n", "否"})
 _PLACEHOLDER = "x"
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 

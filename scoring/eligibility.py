@@ -12,7 +12,9 @@ from rubrics.schema import Rubric
 
 SEPARATOR_ZH = ";"
 SEPARATOR_EN = "; "
-_TRUE_TEXT = frozenset({"true", "1", "yes", "y", "是", "t"})
+# How a yes/no declaration may be written, wherever it is read (engine, command line, imports).
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "否"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,7 +32,7 @@ def declared_true(column: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return column.to_numpy(dtype=np.float64, na_value=0.0) == 1.0
     text = column.astype("string").str.strip().str.lower()
-    return text.isin(_TRUE_TEXT).fillna(False).to_numpy(dtype=bool)
+    return text.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)
 
 
 def _append(reasons: np.ndarray, mask: np.ndarray, text: str, separator: str) -> None:

@@ -207,15 +207,10 @@ def build_panel(
             _check_points(issues, points, crit, np.ones(crit.size, dtype=bool), compiled)
         raise ScoringInputError(issues)
 
-    n_sheets = len(sheet_uniques)
-    # Slots: sheets are numbered in (application, reviewer) order, so slot k is the k-th reviewer.
     n_apps = len(application_ids)
     sheet_app = sheet_uniques // n_reviewers
     sheet_rev = sheet_uniques % n_reviewers
-    size = np.bincount(sheet_app, minlength=n_apps)
-    first_sheet_of_app = np.concatenate(([0], np.cumsum(size)[:-1]))
-    slot = np.arange(n_sheets) - first_sheet_of_app[sheet_app]
-    n_slots = int(size.max()) if n_sheets else 0
+    size, slot, n_slots = _slots(sheet_app, n_apps)
 
     judged_columns = np.flatnonzero(compiled.judged)
     column_of = np.full(n_criteria, -1, dtype=np.int64)
@@ -228,38 +223,12 @@ def build_panel(
     tensor.reshape(-1)[flat] = points
     # Values are checked on the tensor, where the criterion is an axis (no per-row lookups);
     # only when something is wrong are the rows found, for the report.
-    if not _tensor_points_ok(tensor, compiled.max_points[judged_columns], compiled.step[judged_columns]):
+    if not _values_ok(tensor.reshape(-1, n_judged), compiled.max_points[judged_columns], compiled.step[judged_columns]):
         _check_points(issues, points, crit, np.ones(crit.size, dtype=bool), compiled)
         raise ScoringInputError(issues)
     reviewer = np.full((n_apps, n_slots), -1, dtype=np.int64)
     reviewer[sheet_app, slot] = sheet_rev
     return Panel(tensor, reviewer, size, reviewer_ids, judged_columns)
-
-
-def _tensor_points_ok(tensor: np.ndarray, maximum: np.ndarray, step: np.ndarray) -> bool:
-    """All values finite, within [0, max] and on the step grid, in a few reductions.
-
-    Values are scaled to steps (or to fractions of the maximum where no step is declared), so
-    one array answers both "on the grid" and "not above the maximum". NaN fails every test.
-    """
-    if tensor.size == 0:
-        return True
-    if not (tensor.min() >= 0 and np.isfinite(tensor.max())):
-        return False
-    stepped = step > 0
-    scale = np.where(stepped, 1.0 / np.where(stepped, step, 1.0), 1.0 / maximum)
-    limit = np.where(stepped, maximum * scale, 1.0)
-    scaled = tensor * scale
-    if stepped.any():
-        off_grid = np.rint(scaled)
-        off_grid -= scaled
-        np.abs(off_grid, out=off_grid)
-        if not stepped.all():
-            off_grid[..., ~stepped] = 0.0
-        if not off_grid.max() <= 1e-6:
-            return False
-    scaled -= limit
-    return bool(scaled.max() <= 1e-6)
 
 
 def _check_points(
@@ -358,6 +327,17 @@ def _duplicate_rows(sheet_code: np.ndarray, crit: np.ndarray, compiled: Compiled
     return counts[inverse] > 1
 
 
+def _slots(sheet_app: np.ndarray, n_apps: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Panel size per application and each sheet's slot, for sheets sorted by (application, reviewer).
+
+    Slot k of an application is its k-th reviewer in reviewer-id order.
+    """
+    size = np.bincount(sheet_app, minlength=n_apps)
+    first_sheet_of_app = np.concatenate(([0], np.cumsum(size)[:-1]))
+    slot = np.arange(sheet_app.size) - first_sheet_of_app[sheet_app]
+    return size, slot, int(size.max()) if sheet_app.size else 0
+
+
 def _as_float(values: pd.Series) -> np.ndarray:
     """Points as float64 (NaN for anything that is not a number); no copy when already float64."""
     if values.dtype == np.float64:
@@ -405,14 +385,11 @@ def _regular_panel(
     block = points.reshape(n_sheets, width)
     if not _values_ok(block, maximum, compiled.step[judged_columns]):
         return None  # the general path reports the rows
-    size = np.bincount(sheet_app, minlength=n_apps)
-    n_slots = int(size.max())
+    size, slot, n_slots = _slots(sheet_app, n_apps)
     if n_sheets == n_apps * n_slots:  # every application has a full panel, in order
         tensor = block.reshape(n_apps, n_slots, width)
         reviewer = sheet_rev.reshape(n_apps, n_slots)
     else:
-        first_sheet_of_app = np.concatenate(([0], np.cumsum(size)[:-1]))
-        slot = np.arange(n_sheets) - first_sheet_of_app[sheet_app]
         tensor = np.zeros((n_apps, n_slots, width), dtype=np.float64)
         tensor[sheet_app, slot] = block
         reviewer = np.full((n_apps, n_slots), -1, dtype=np.int64)
@@ -423,7 +400,9 @@ def _regular_panel(
 
 
 def _values_ok(block: np.ndarray, maximum: np.ndarray, step: np.ndarray) -> bool:
-    """(sheets × criteria) values finite, in [0, max] and on the step grid; few passes, one buffer."""
+    """(rows × criteria) values finite, in [0, max] and on the step grid; few passes, one buffer."""
+    if block.size == 0:
+        return True
     if not (block.min() >= 0 and np.isfinite(block.max())):  # NaN and infinities fail here
         return False
     stepped = step > 0

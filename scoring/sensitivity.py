@@ -17,29 +17,38 @@ from scoring.ranking import competition_rank
 from scoring.settings import METHODS
 
 
-def _category_rank(evaluation: Evaluation, totals: np.ndarray) -> np.ndarray:
-    table = evaluation.table
-    rankable = (table["eligible"] & table["scored"]).to_numpy()
-    category = pd.factorize(table["category"])[0]
-    rank, _, _ = competition_rank(category, [totals], rankable)
-    return rank
+class _Scenarios:
+    """Ranks totals within category and tests them against the recommendation line.
+
+    What does not change between scenarios (who is rankable, the category codes, the threshold,
+    the quota) is worked out once; each scenario then costs one ranking.
+    """
+
+    def __init__(self, compiled: CompiledRubric, evaluation: Evaluation):
+        table = evaluation.table
+        scale = 10**evaluation.settings.precision
+        self.rankable = (table["eligible"] & table["scored"]).to_numpy()
+        self.category = pd.factorize(table["category"])[0]
+        recommended = compiled.band_min[compiled.band_recommended]
+        self.threshold = np.rint(recommended.min() * scale) if recommended.size else np.inf
+        self.quota = evaluation.settings.quota_per_category
+        self.ranks: list[np.ndarray] = []
+        self.inside: list[np.ndarray] = []
+
+    def add(self, totals: np.ndarray) -> np.ndarray:
+        """Record one scenario; returns its category ranks."""
+        rank, _, _ = competition_rank(self.category, [totals], self.rankable)
+        inside = self.rankable & (totals >= self.threshold)
+        if self.quota:
+            inside &= np.nan_to_num(rank, nan=np.inf) <= self.quota
+        self.ranks.append(rank)
+        self.inside.append(inside)
+        return rank
 
 
-def _in_line(
-    compiled: CompiledRubric, evaluation: Evaluation, totals: np.ndarray, rank: np.ndarray, scale: int
-) -> np.ndarray:
-    """Recommended band and, when a category quota is set, within it."""
-    table = evaluation.table
-    threshold = (
-        np.rint(compiled.band_min[compiled.band_recommended].min() * scale)
-        if compiled.band_recommended.any()
-        else np.inf
-    )
-    inside = (table["eligible"] & table["scored"]).to_numpy() & (totals >= threshold)
-    quota = evaluation.settings.quota_per_category
-    if quota:
-        inside &= np.nan_to_num(rank, nan=np.inf) <= quota
-    return inside
+def _totals(compiled: CompiledRubric, units: np.ndarray, precision: int) -> np.ndarray:
+    main, bonus = totals_from_units(compiled, units, precision)
+    return main + bonus
 
 
 def sensitivity(
@@ -62,48 +71,43 @@ def sensitivity(
     """
     compiled = compile_rubric(rubric)
     settings = evaluation.settings
-    scale = 10**settings.precision
     units = evaluation.criterion_units
-    base_total = np.rint(evaluation.table["total"].fillna(0).to_numpy() * scale).astype(np.int64)
-    base_rank = _category_rank(evaluation, base_total)
-    scenarios_in = [_in_line(compiled, evaluation, base_total, base_rank, scale)]
+    scenarios = _Scenarios(compiled, evaluation)
+    base_rank = scenarios.add(_totals(compiled, units, settings.precision))
     out = pd.DataFrame({"application_id": evaluation.table["application_id"], "rank": base_rank})
 
-    rng = np.random.default_rng(seed)
-    main = ~compiled.bonus
-    factors = rng.uniform(1 - weight_jitter, 1 + weight_jitter, size=(draws, int(main.sum())))
-    _, bonus_units = totals_from_units(compiled, units, settings.precision)
-    weighted = np.rint(units[:, main] @ factors.T).astype(np.int64) + bonus_units[:, None]
-    ranks = np.column_stack([_category_rank(evaluation, weighted[:, d]) for d in range(draws)])
-    scenarios_in += [_in_line(compiled, evaluation, weighted[:, d], ranks[:, d], scale) for d in range(draws)]
-    out["weights_rank_min"] = np.nanmin(ranks, axis=1) if draws else np.nan
-    out["weights_rank_max"] = np.nanmax(ranks, axis=1) if draws else np.nan
+    def rank_range(first: int, prefix: str) -> None:
+        stacked = np.column_stack(scenarios.ranks[first:])
+        out[f"{prefix}_rank_min"] = np.nanmin(stacked, axis=1)
+        out[f"{prefix}_rank_max"] = np.nanmax(stacked, axis=1)
 
-    method_ranks = []
+    if draws:
+        rng = np.random.default_rng(seed)
+        main = ~compiled.bonus
+        factors = rng.uniform(1 - weight_jitter, 1 + weight_jitter, size=(draws, int(main.sum())))
+        _, bonus_units = totals_from_units(compiled, units, settings.precision)
+        weighted = np.rint(units[:, main] @ factors.T).astype(np.int64) + bonus_units[:, None]
+        first = len(scenarios.ranks)
+        for d in range(draws):
+            scenarios.add(weighted[:, d])
+        rank_range(first, "weights")
+
+    first = len(scenarios.ranks)
     for method in METHODS:
         method_units = criterion_units(compiled, evaluation.panel, applications, settings, method)
-        main_units, bonus = totals_from_units(compiled, method_units, settings.precision)
-        rank = _category_rank(evaluation, main_units + bonus)
-        out[f"rank_{method}"] = pd.array(rank, dtype="Int64")
-        method_ranks.append(rank)
-        scenarios_in.append(_in_line(compiled, evaluation, main_units + bonus, rank, scale))
-    out["method_rank_min"] = np.nanmin(np.column_stack(method_ranks), axis=1)
-    out["method_rank_max"] = np.nanmax(np.column_stack(method_ranks), axis=1)
+        out[f"rank_{method}"] = pd.array(
+            scenarios.add(_totals(compiled, method_units, settings.precision)), dtype="Int64"
+        )
+    rank_range(first, "method")
 
     if leave_one_out and len(evaluation.panel.reviewer_ids):
-        loo_ranks = []
+        first = len(scenarios.ranks)
         for code in range(len(evaluation.panel.reviewer_ids)):
-            reduced = _without_reviewer(evaluation.panel, code)
-            reduced_units = criterion_units(compiled, reduced, applications, settings)
-            main_units, bonus = totals_from_units(compiled, reduced_units, settings.precision)
-            totals = main_units + bonus
-            rank = _category_rank(evaluation, totals)
-            loo_ranks.append(rank)
-            scenarios_in.append(_in_line(compiled, evaluation, totals, rank, scale))
-        stacked = np.column_stack(loo_ranks)
-        out["reviewer_rank_min"] = np.nanmin(stacked, axis=1)
-        out["reviewer_rank_max"] = np.nanmax(stacked, axis=1)
-    inside = np.column_stack(scenarios_in)
+            reduced_units = criterion_units(compiled, _without_reviewer(evaluation.panel, code), applications, settings)
+            scenarios.add(_totals(compiled, reduced_units, settings.precision))
+        rank_range(first, "reviewer")
+
+    inside = np.column_stack(scenarios.inside)
     out["in_line_share"] = inside.mean(axis=1)
     out["crosses_line"] = inside.any(axis=1) & ~inside.all(axis=1)
     return out
