@@ -68,6 +68,10 @@ def _name(value: str) -> str:
     return _check_text(value, NAME_MAX, "name")
 
 
+def _title(value: str) -> str:
+    return _check_text(value, NAME_MAX, "title")
+
+
 def _indicator_value(value: object) -> object:
     return _check_text(value, NAME_MAX, "value") if isinstance(value, str) else value
 
@@ -113,7 +117,11 @@ class Contract(BaseModel):
 
 
 class Application(Contract):
-    """An application as the applicant files it; `indicators` and `declarations` are keyed by rubric ids."""
+    """An application as the applicant files it.
+
+    `indicators` and `declarations` are keyed by rubric ids; `narratives` (what was done) and
+    `evidence` (where it is shown: documents, links, figures) are keyed by criterion id.
+    """
 
     application_id: Id
     rubric_id: Id
@@ -121,9 +129,11 @@ class Application(Contract):
     region: Name
     organisation: Name
     credit_code: Id
+    title: Annotated[str, AfterValidator(_title)] = ""
     indicators: Annotated[dict[Id, IndicatorValue], BeforeValidator(_distinct_keys)]
     declarations: Annotated[dict[Id, StrictBool], BeforeValidator(_distinct_keys)]
     narratives: Annotated[dict[Id, Narrative], BeforeValidator(_distinct_keys)] = Field(default_factory=dict)
+    evidence: Annotated[dict[Id, Narrative], BeforeValidator(_distinct_keys)] = Field(default_factory=dict)
 
 
 class SelfAssessment(Contract):

@@ -63,11 +63,12 @@ def check_application(app: Application, rubric: Rubric) -> list[FieldProblem]:
     problems += _credit_code_problems(app.credit_code)
     problems += _declaration_problems(app.declarations, rubric)
     known_criteria = {c.id for c in rubric.criteria}
-    problems += [
-        _unknown("narratives", cid, "评分项", "criterion", known_criteria)
-        for cid in app.narratives
-        if cid not in known_criteria
-    ]
+    for collection in ("narratives", "evidence"):
+        problems += [
+            _unknown(collection, cid, "评分项", "criterion", known_criteria)
+            for cid in getattr(app, collection)
+            if cid not in known_criteria
+        ]
     return problems
 
 
