@@ -41,3 +41,86 @@ def raise_if_problems(problems: Iterable[FieldProblem]) -> None:
     found = list(problems)
     if found:
         raise SubmissionError(found)
+
+
+# -- the operation is not allowed ----------------------------------------------------------------
+
+
+class OperationError(Exception):
+    """The store refused an operation; `message(lang)` says why and what to do, in either language."""
+
+    code = "operation_refused"
+
+    def __init__(self, message_zh: str, message_en: str):
+        self.message_zh = message_zh
+        self.message_en = message_en
+        super().__init__(message_en)
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+
+class AccessDenied(OperationError):
+    """The record does not exist or the caller may not touch it; the two are indistinguishable on purpose."""
+
+    code = "not_found_or_denied"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "找不到该记录,或您没有权限进行此操作。",
+            "Not found, or you are not permitted to do this.",
+        )
+
+
+class EditConflict(OperationError):
+    """Someone saved the record after the caller read it; the caller's input comes back untouched."""
+
+    code = "edit_conflict"
+
+    def __init__(self, *, seen_version: int, current_version: int, yours: object):
+        self.seen_version = seen_version
+        self.current_version = current_version
+        self.yours = yours
+        super().__init__(
+            f"保存未成功:您打开后该内容已被修改(您看到的是第{seen_version}版,当前是第{current_version}版)。"
+            "您填写的内容仍保留在页面上;请刷新查看最新内容后再合并保存。",
+            f"Not saved: this was changed after you opened it (you saw version {seen_version}, it is now "
+            f"version {current_version}). Your input is kept on the page; reload to see the latest version, "
+            "then save again.",
+        )
+
+
+class RoundStateError(OperationError):
+    code = "wrong_round_state"
+
+
+class DeadlinePassed(OperationError):
+    code = "deadline_passed"
+
+
+class ConflictOfInterest(OperationError):
+    code = "conflict_of_interest"
+
+
+class LoginFailed(OperationError):
+    """Unknown user, wrong password and a locked account all read the same."""
+
+    code = "login_failed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "用户名或密码不正确,或尝试次数过多;请稍后再试。",
+            "Wrong user name or password, or too many attempts; try again later.",
+        )
+
+
+class StoreBusy(OperationError):
+    """The database stayed busy through every retry; nothing was written and the caller may retry."""
+
+    code = "store_busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "系统繁忙,本次操作未保存,也未做任何修改;请稍后重试。",
+            "The system is busy; nothing was saved or changed. Please try again in a moment.",
+        )

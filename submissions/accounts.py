@@ -1,0 +1,367 @@
+"""Accounts: organisations, users, passwords and login.
+
+Passwords are hashed with argon2id at OWASP's minimum cost or above (m = 19 MiB, t = 2, p = 1).
+Login answers an unknown user, a wrong password, a disabled account and a throttled name with the
+same `LoginFailed`, and spends the same hashing time on each. Failures are counted per user name,
+whether or not the name exists: after `FREE_FAILURES` failures the name is blocked for 30 s,
+doubling with each further failure up to 15 minutes; a successful login clears the count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rubrics.credit_code import problem as credit_code_problem
+from submissions import audit
+from submissions.access import Actor, verified_user
+from submissions.errors import FieldProblem, LoginFailed, SubmissionError
+from submissions.models import ROLES, LoginThrottle, Organisation, User
+from submissions.store import Store
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+FREE_FAILURES = 5
+FIRST_BLOCK = dt.timedelta(seconds=30)
+LONGEST_BLOCK = dt.timedelta(minutes=15)
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+_DUMMY_HASH = HASHER.hash("an unguessable placeholder for unknown users")
+
+
+def normalise_username(username: str) -> str:
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    id: int
+    name: str
+    credit_code: str | None
+    region: str
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    organisation_id: int | None
+    region: str | None
+    active: bool
+
+
+def _problem(field: str, code: str, zh: str, en: str) -> SubmissionError:
+    return SubmissionError([FieldProblem(field, code, zh, en)])
+
+
+def _check_name(value: str, field: str, zh: str, en: str, limit: int = 200) -> str:
+    value = value.strip()
+    if not value or len(value) > limit or "\x00" in value:
+        raise _problem(field, "bad_text", f"请填写{zh}(1至{limit}个字)。", f"Enter the {en} (1 to {limit} characters).")
+    return value
+
+
+def _check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise _problem(
+            "password",
+            "weak_password",
+            f"密码长度应为{PASSWORD_MIN}至{PASSWORD_MAX}个字符;请另设密码。",
+            f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters; choose another.",
+        )
+    if len(set(password)) < 4:
+        raise _problem(
+            "password",
+            "weak_password",
+            "密码过于简单(至少需要4种不同字符);请另设密码。",
+            "The password is too simple (it needs at least 4 different characters); choose another.",
+        )
+
+
+def _organisation_view(org: Organisation) -> OrganisationView:
+    return OrganisationView(org.id, org.name, org.credit_code, org.region)
+
+
+def _user_view(user: User) -> UserView:
+    return UserView(
+        user.id, user.username, user.display_name, user.role, user.organisation_id, user.region, user.active
+    )
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.id, user.username, user.display_name, user.role, user.organisation_id, user.region)
+
+
+# -- organisations --------------------------------------------------------------------------------
+
+
+def add_organisation(session: Session, store: Store, actor: Actor | None, *, name: str, credit_code: str, region: str):
+    """Insert an organisation inside the caller's transaction (used by imports as well)."""
+    name = _check_name(name, "name", "单位名称", "organisation name")
+    region = _check_name(region, "region", "所在地区", "region", limit=64)
+    code = credit_code.strip().upper()
+    english = credit_code_problem(code)
+    if english is not None:
+        raise _problem(
+            "credit_code", "bad_credit_code", f"统一社会信用代码“{code}”无效,请核对后重新填写。", f"{english}."
+        )
+    if session.scalar(select(Organisation.id).where(Organisation.credit_code == code)) is not None:
+        raise _problem(
+            "credit_code",
+            "duplicate_credit_code",
+            f"统一社会信用代码为“{code}”的单位已存在;请勿重复登记。",
+            f"An organisation with credit code {code} already exists; do not register it twice.",
+        )
+    org = Organisation(name=name, credit_code=code, region=region, created_at=store.now())
+    session.add(org)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "organisation.create",
+        "organisation",
+        org.id,
+        at=store.now(),
+        after={"name": name, "credit_code": code, "region": region},
+    )
+    return org
+
+
+def create_organisation(store: Store, actor: Actor, *, name: str, credit_code: str, region: str) -> OrganisationView:
+    def work(session: Session) -> OrganisationView:
+        verified_user(session, actor, "admin")
+        return _organisation_view(add_organisation(session, store, actor, name=name, credit_code=credit_code, region=region))
+
+    return store.write(actor, "organisation.create", work, target="organisation:new")
+
+
+def list_organisations(store: Store, actor: Actor) -> list[OrganisationView]:
+    def work(session: Session) -> list[OrganisationView]:
+        verified_user(session, actor, "admin")
+        return [_organisation_view(o) for o in session.scalars(select(Organisation).order_by(Organisation.id))]
+
+    return store.read(actor, "organisation.list", work)
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+
+def _add_user(
+    session: Session,
+    store: Store,
+    actor: Actor | None,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    organisation_id: int | None,
+    region: str | None,
+) -> User:
+    if role not in ROLES:
+        raise _problem("role", "bad_role", "角色只能是管理员、评审专家或申报单位。", "The role must be admin, reviewer or applicant.")
+    login = normalise_username(username)
+    if not login or len(login) > 64 or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in login):
+        raise _problem(
+            "username",
+            "bad_username",
+            "用户名应为1至64个字符,不含空格或控制字符。",
+            "The user name must have 1 to 64 characters, without spaces or control characters.",
+        )
+    display_name = _check_name(display_name, "display_name", "姓名", "display name")
+    _check_password(password)
+    if role == "applicant" and organisation_id is None:
+        raise _problem("organisation_id", "missing_organisation", "申报单位账号必须关联单位。", "An applicant account needs its organisation.")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise _problem("organisation_id", "unknown_organisation", "所选单位不存在。", "The chosen organisation does not exist.")
+    if session.scalar(select(User.id).where(User.username == login)) is not None:
+        raise _problem("username", "duplicate_username", f"用户名“{login}”已被使用;请换一个。", f"The user name {login} is taken; choose another.")
+    user = User(
+        username=login,
+        display_name=display_name,
+        role=role,
+        organisation_id=organisation_id,
+        region=(region or "").strip() or None,
+        password_hash=HASHER.hash(password),
+        active=True,
+        created_at=store.now(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        at=store.now(),
+        after={"username": login, "role": role, "organisation_id": organisation_id, "region": user.region},
+    )
+    return user
+
+
+def create_user(
+    store: Store,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    organisation_id: int | None = None,
+    region: str | None = None,
+) -> UserView:
+    def work(session: Session) -> UserView:
+        verified_user(session, actor, "admin")
+        return _user_view(
+            _add_user(
+                session,
+                store,
+                actor,
+                username=username,
+                display_name=display_name,
+                role=role,
+                password=password,
+                organisation_id=organisation_id,
+                region=region,
+            )
+        )
+
+    return store.write(actor, "user.create", work, target="user:new")
+
+
+def bootstrap_admin(store: Store, *, username: str, display_name: str, password: str) -> UserView:
+    """The first administrator of an empty store; refused once any user exists."""
+
+    def work(session: Session) -> UserView:
+        if session.scalar(select(func.count()).select_from(User)):
+            raise _problem(
+                "username",
+                "already_bootstrapped",
+                "系统中已有用户,请由管理员创建新账号。",
+                "Users already exist; ask an administrator to create the account.",
+            )
+        return _user_view(
+            _add_user(
+                session,
+                store,
+                None,
+                username=username,
+                display_name=display_name,
+                role="admin",
+                password=password,
+                organisation_id=None,
+                region=None,
+            )
+        )
+
+    return store.db.write(work)
+
+
+def list_users(store: Store, actor: Actor, *, role: str | None = None) -> list[UserView]:
+    def work(session: Session) -> list[UserView]:
+        verified_user(session, actor, "admin")
+        query = select(User).order_by(User.id)
+        if role is not None:
+            query = query.where(User.role == role)
+        return [_user_view(u) for u in session.scalars(query)]
+
+    return store.read(actor, "user.list", work)
+
+
+def set_active(store: Store, actor: Actor, user_id: int, *, active: bool) -> UserView:
+    def work(session: Session) -> UserView:
+        verified_user(session, actor, "admin")
+        user = session.get(User, user_id)
+        if user is None or user.id == actor.user_id:
+            from submissions.errors import AccessDenied
+
+            raise AccessDenied()
+        before = user.active
+        user.active = active
+        audit.record(
+            session, actor, "user.active", "user", user_id, at=store.now(), before={"active": before}, after={"active": active}
+        )
+        return _user_view(user)
+
+    return store.write(actor, "user.active", work, target=f"user:{user_id}")
+
+
+def change_password(store: Store, actor: Actor, *, current: str, new: str) -> None:
+    _check_password(new)
+
+    def work(session: Session) -> None:
+        user = verified_user(session, actor)
+        try:
+            HASHER.verify(user.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise _problem("current", "wrong_password", "当前密码不正确。", "The current password is wrong.") from None
+        user.password_hash = HASHER.hash(new)
+        audit.record(session, actor, "user.password", "user", user.id, at=store.now())
+
+    store.write(actor, "user.password", work, target=f"user:{actor.user_id}")
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+
+def _block_for(failures: int) -> dt.timedelta | None:
+    if failures < FREE_FAILURES:
+        return None
+    return min(FIRST_BLOCK * 2 ** (failures - FREE_FAILURES), LONGEST_BLOCK)
+
+
+def login(store: Store, username: str, password: str) -> Actor:
+    """The actor for a correct user name and password; `LoginFailed` for anything else."""
+    name = normalise_username(username)[:64]
+    now = store.now()
+
+    def check(session: Session) -> tuple[User | None, bool]:
+        throttle = session.get(LoginThrottle, name)
+        blocked = throttle is not None and throttle.blocked_until is not None and throttle.blocked_until > now
+        user = session.scalar(select(User).where(User.username == name))
+        return user, blocked
+
+    user, blocked = store.db.read(check)
+    try:
+        HASHER.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        verified = user is not None and user.active and not blocked
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        verified = False
+
+    def settle(session: Session) -> None:
+        throttle = session.get(LoginThrottle, name)
+        if verified:
+            if throttle is not None:
+                session.delete(throttle)
+            assert user is not None
+            if HASHER.check_needs_rehash(user.password_hash):
+                session.get(User, user.id).password_hash = HASHER.hash(password)
+            audit.record(session, actor_of(user), "login", "user", user.id, at=now)
+            return
+        if blocked:  # attempts while blocked neither count nor extend the block
+            audit.record(session, None, "login", "user", name, at=now, outcome="denied", after={"blocked": True})
+            return
+        if throttle is None:
+            throttle = LoginThrottle(username=name, failures=0)
+            session.add(throttle)
+        throttle.failures += 1
+        wait = _block_for(throttle.failures)
+        throttle.blocked_until = now + wait if wait else None
+        audit.record(session, None, "login", "user", name, at=now, outcome="denied", after={"failures": throttle.failures})
+
+    store.db.write(settle)
+    if not verified:
+        raise LoginFailed()
+    assert user is not None
+    return actor_of(user)
+
+
+def actor_of_view(user: UserView) -> Actor:
+    return Actor(user.id, user.username, user.display_name, user.role, user.organisation_id, user.region)

@@ -1,0 +1,126 @@
+"""The audit log: who did what to which record, before and after, and when.
+
+`record` adds an entry to the caller's session, so it commits or rolls back together with the
+change it describes. Denials are recorded by the store in a transaction of their own (the refused
+work rolled back). The table itself refuses UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from submissions.access import Actor
+from submissions.models import AuditEntry
+
+SYSTEM = "system"
+
+
+def _json(value: object) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    target_type: str,
+    target_id: object = None,
+    *,
+    at: dt.datetime,
+    round_id: int | None = None,
+    before: object = None,
+    after: object = None,
+    outcome: str = "ok",
+) -> None:
+    session.add(
+        AuditEntry(
+            at=at,
+            actor_id=actor.user_id if actor else None,
+            actor_label=actor.label if actor else SYSTEM,
+            action=action,
+            outcome=outcome,
+            target_type=target_type,
+            target_id=None if target_id is None else str(target_id),
+            round_id=round_id,
+            before=_json(before),
+            after=_json(after),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor: str
+    action: str
+    outcome: str
+    target_type: str
+    target_id: str | None
+    round_id: int | None
+    before: object
+    after: object
+
+
+def entries(
+    session: Session,
+    *,
+    round_id: int | None = None,
+    action: str | None = None,
+    actor_id: int | None = None,
+    outcome: str | None = None,
+    limit: int = 500,
+) -> list[AuditView]:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    filters: Mapping[object, object] = {
+        AuditEntry.round_id: round_id,
+        AuditEntry.action: action,
+        AuditEntry.actor_id: actor_id,
+        AuditEntry.outcome: outcome,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(column == value)
+    return [
+        AuditView(
+            e.id,
+            e.at,
+            e.actor_id,
+            e.actor_label,
+            e.action,
+            e.outcome,
+            e.target_type,
+            e.target_id,
+            e.round_id,
+            json.loads(e.before) if e.before else None,
+            json.loads(e.after) if e.after else None,
+        )
+        for e in session.scalars(query)
+    ]
+
+
+def summary(session: Session, round_id: int) -> pd.DataFrame:
+    """Per action and outcome: how many entries, first and last time; for the ranking workbook."""
+    rows = session.execute(
+        select(
+            AuditEntry.action,
+            AuditEntry.outcome,
+            func.count(),
+            func.min(AuditEntry.at),
+            func.max(AuditEntry.at),
+        )
+        .where(AuditEntry.round_id == round_id)
+        .group_by(AuditEntry.action, AuditEntry.outcome)
+        .order_by(AuditEntry.action, AuditEntry.outcome)
+    ).all()
+    return pd.DataFrame(rows, columns=["action", "outcome", "count", "first", "last"])

@@ -1,0 +1,127 @@
+"""Connections and transactions for SQLite (embedded default) and PostgreSQL.
+
+Every unit of work runs through `Database.write` or `Database.read`, which open a session, run the
+work, commit, and retry a bounded number of times when the database says "try again":
+
+- SQLite: WAL journal, foreign keys on, a busy timeout, `synchronous=FULL`. Writing transactions
+  start with `BEGIN IMMEDIATE`, so a writer takes the write lock before it reads; with the default
+  deferred BEGIN two writers that both read first deadlock and one fails with "database is locked"
+  at once, whatever the busy timeout. Reads use a plain BEGIN and never block writers (WAL).
+- PostgreSQL: writes are SERIALIZABLE, reads REPEATABLE READ (one snapshot for a whole ranking);
+  serialization failures and deadlocks are retried.
+
+When every attempt fails the caller gets `StoreBusy`: nothing was written and retrying is safe.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from submissions.errors import StoreBusy
+
+T = TypeVar("T")
+
+ATTEMPTS = 6
+_PG_RETRYABLE = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig).lower()
+        return "locked" in text or "busy" in text
+    return getattr(orig, "sqlstate", None) in _PG_RETRYABLE
+
+
+def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
+    """An engine with the pragmas and isolation described in the module docstring."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=8,
+        )
+        timeout_ms = int(busy_timeout * 1000)
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # the driver must not issue its own BEGIN
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:
+            writing = connection.get_execution_options().get("writing", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+
+
+class Database:
+    """One engine and two session factories: `write` (locking, serializable) and `read`."""
+
+    def __init__(self, url: str, *, busy_timeout: float = 15.0, attempts: int = ATTEMPTS):
+        self.url = url
+        self.engine = make_engine(url, busy_timeout=busy_timeout)
+        self.dialect = self.engine.dialect.name
+        self.attempts = attempts
+        if self.dialect == "sqlite":
+            write_engine = self.engine.execution_options(writing=True)
+            read_engine = self.engine
+        else:
+            write_engine = self.engine.execution_options(isolation_level="SERIALIZABLE")
+            read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._writer = sessionmaker(write_engine, expire_on_commit=False)
+        self._reader = sessionmaker(read_engine, expire_on_commit=False)
+        self.retries = 0  # how many attempts were retried over this object's life (for benchmarks)
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one writing transaction and commit; retried whole when the database is busy."""
+        return self._run(self._writer, work, commit=True)
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one read-only snapshot."""
+        return self._run(self._reader, work, commit=False)
+
+    def _run(self, factory: sessionmaker, work: Callable[[Session], T], *, commit: bool) -> T:
+        for attempt in range(self.attempts):
+            session = factory()
+            try:
+                result = work(session)
+                if commit:
+                    session.commit()
+                return result  # a read ends in `close`, which rolls back without expiring loaded rows
+            except (OperationalError, DBAPIError) as exc:
+                if not _is_retryable(exc):
+                    raise
+                self.retries += 1
+                if attempt == self.attempts - 1:
+                    raise StoreBusy() from exc
+                time.sleep(min(0.05 * 2**attempt, 1.0) * (0.5 + random.random()))  # noqa: S311 - jitter
+            finally:
+                session.close()
+        raise StoreBusy()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,205 @@
+"""A round's ranking, computed from the store by the scoring engine and cached per score revision.
+
+The scores are read in one query: every submitted, non-conflicted sheet of the round, ordered by
+application and reviewer, each sheet's points a JSON list in the rubric's criterion order. They are
+handed to `scoring.evaluate` in long format with categorical id columns in exactly the order the
+engine's fast path expects (application, reviewer, criterion). Applications, sheets and the round's
+settings are read in the same snapshot.
+
+The result is cached per process under (round, score revision, method). Every change that can move
+the ranking bumps the round's score revision in its own transaction, so a cached result is never
+served after a change, whichever app server made it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from rubrics.schema import Rubric
+from scoring import Evaluation, evaluate
+from scoring.statistics import reliability
+from submissions.access import ACTION_STATES, Actor, require_state, verified_user
+from submissions.errors import AccessDenied
+from submissions.models import Application, Conflict, Organisation, ReviewRound, ScoreSheet
+from submissions.rounds import RoundSettings, load_round, rubric_of, settings_of
+from submissions.store import Store
+
+CACHE_SIZE = 16
+_REVIEWER_PREFIX = "R"
+
+
+def reviewer_label(user_id: int) -> str:
+    """The engine's reviewer id for a user: zero-padded so that string order is id order."""
+    return f"{_REVIEWER_PREFIX}{user_id:09d}"
+
+
+def reviewer_user_id(label: str) -> int:
+    return int(label[len(_REVIEWER_PREFIX) :])
+
+
+@dataclass(frozen=True, eq=False)
+class RoundRanking:
+    """The evaluation of a round plus what the screens and exports show beside it."""
+
+    round_id: int
+    round_name: str
+    revision: int
+    rubric: Rubric
+    settings: RoundSettings
+    evaluation: Evaluation
+    applications: pd.DataFrame  # id, reference, title, organisation_id, organisation, category, region
+    sheets: int
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The evaluation table with the application's id, title and organisation beside it."""
+        return self.applications[["id", "reference", "title", "organisation_id", "organisation"]].merge(
+            self.evaluation.table, left_on="reference", right_on="application_id", how="right"
+        )
+
+    def reliability(self) -> dict[str, object]:
+        main = ~np.isin(np.array([c.id for c in self.rubric.criteria]), list(self.rubric.bonus_ids))
+        return reliability(self.evaluation.panel, main)
+
+
+def _applications(session: Session, round_id: int, rubric: Rubric) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            Application.id,
+            Application.reference,
+            Application.title,
+            Application.organisation_id,
+            Organisation.name,
+            Organisation.credit_code,
+            Application.category,
+            Application.region,
+            Application.indicators,
+            Application.declarations,
+        )
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.round_id == round_id, Application.status == "submitted")
+        .order_by(Application.id)
+    ).all()
+    columns = ["id", "reference", "title", "organisation_id", "organisation", "credit_code", "category", "region"]
+    frame = pd.DataFrame([r[:8] for r in rows], columns=columns)
+    indicators = pd.DataFrame.from_records(json.loads("[" + ",".join(r[8] for r in rows) + "]"), index=frame.index)
+    declarations = pd.DataFrame.from_records(json.loads("[" + ",".join(r[9] for r in rows) + "]"), index=frame.index)
+    wanted_indicators = [i.id for i in rubric.indicators]
+    wanted_declarations = [g.id for g in rubric.gates if g.check == "declared"] + [v.id for v in rubric.vetoes]
+    for column in wanted_indicators:
+        frame[column] = indicators[column] if column in indicators else np.nan
+    for column in wanted_declarations:
+        frame[column] = declarations[column] if column in declarations else pd.NA
+    return frame
+
+
+def _scores(session: Session, round_id: int, rubric: Rubric, applications: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    conflicted = exists().where(
+        Conflict.application_id == ScoreSheet.application_id, Conflict.reviewer_id == ScoreSheet.reviewer_id
+    )
+    rows = session.execute(
+        select(ScoreSheet.application_id, ScoreSheet.reviewer_id, ScoreSheet.points)
+        .join(Application, Application.id == ScoreSheet.application_id)
+        .where(ScoreSheet.round_id == round_id, ScoreSheet.status == "submitted", ~conflicted)
+        .where(Application.status == "submitted")
+        .order_by(ScoreSheet.application_id, ScoreSheet.reviewer_id)
+    ).all()
+    criteria = pd.Index([c.id for c in rubric.criteria])
+    if not rows:
+        empty = pd.DataFrame({"application_id": [], "reviewer_id": [], "criterion_id": [], "points": []})
+        return empty, 0
+    app_ids, reviewer_ids, texts = zip(*rows, strict=True)
+    matrix = np.array(json.loads("[" + ",".join(texts) + "]"), dtype=np.float64).reshape(len(rows), len(criteria))
+    sheet_index, criterion_code = np.nonzero(~np.isnan(matrix))  # row-major: sheet by sheet, criteria in order
+    app_position = np.searchsorted(applications["id"].to_numpy(), np.asarray(app_ids))
+    reviewers = np.asarray(reviewer_ids)
+    distinct = np.unique(reviewers)
+    scores = pd.DataFrame(
+        {
+            "application_id": pd.Categorical.from_codes(
+                app_position[sheet_index], categories=pd.Index(applications["reference"])
+            ),
+            "reviewer_id": pd.Categorical.from_codes(
+                np.searchsorted(distinct, reviewers)[sheet_index],
+                categories=pd.Index([reviewer_label(int(r)) for r in distinct]),
+            ),
+            "criterion_id": pd.Categorical.from_codes(criterion_code, categories=criteria),
+            "points": matrix[sheet_index, criterion_code],
+        }
+    )
+    return scores, len(rows)
+
+
+def _cache_get(store: Store, key: tuple) -> RoundRanking | None:
+    with store.rankings_lock:
+        found = store.rankings.get(key)
+        if found is not None:
+            store.rankings.move_to_end(key)
+        return found
+
+
+def _cache_put(store: Store, key: tuple, ranking: RoundRanking) -> None:
+    with store.rankings_lock:
+        store.rankings[key] = ranking
+        while len(store.rankings) > CACHE_SIZE:
+            store.rankings.popitem(last=False)
+
+
+def compute(store: Store, session: Session, round_: ReviewRound, method: str | None = None) -> RoundRanking:
+    """The round's ranking from the snapshot `session` reads, from the cache when it is current."""
+    settings = settings_of(round_)
+    chosen = method or settings.aggregation
+    key = (round_.id, round_.scores_revision, chosen)
+    cached = _cache_get(store, key)
+    if cached is not None:
+        return cached
+    rubric = rubric_of(store, round_)
+    applications = _applications(session, round_.id, rubric)
+    scores, sheets = _scores(session, round_.id, rubric, applications)
+    engine_input = applications.drop(columns=["id", "title", "organisation_id", "organisation"]).rename(
+        columns={"reference": "application_id"}
+    )
+    evaluation = evaluate(rubric, engine_input, scores, settings.engine_settings(chosen))
+    ranking = RoundRanking(
+        round_.id,
+        round_.name,
+        round_.scores_revision,
+        rubric,
+        settings,
+        evaluation,
+        applications[["id", "reference", "title", "organisation_id", "organisation", "category", "region"]],
+        sheets,
+    )
+    _cache_put(store, key, ranking)
+    return ranking
+
+
+def rank_round(store: Store, actor: Actor, round_id: int, *, method: str | None = None) -> RoundRanking:
+    """Admins only, once the review has started; `method` overrides the round's aggregation."""
+
+    def work(session: Session) -> RoundRanking:
+        verified_user(session, actor, "admin")
+        round_ = load_round(session, round_id)
+        require_state(round_, "ranking.view")
+        return compute(store, session, round_, method)
+
+    return store.read(actor, "ranking.view", work, target=f"round:{round_id}")
+
+
+def published_ranking(store: Store, actor: Actor, round_id: int) -> RoundRanking:
+    """The ranking as published; for applicants, whose own rows `results` picks out."""
+
+    def work(session: Session) -> RoundRanking:
+        verified_user(session, actor)
+        round_ = load_round(session, round_id)
+        if round_.state not in ACTION_STATES["results.view"]:
+            raise AccessDenied()
+        return compute(store, session, round_)
+
+    return store.read(actor, "results.view", work, target=f"round:{round_id}")
