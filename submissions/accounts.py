@@ -136,7 +136,9 @@ def add_organisation(session: Session, store: Store, actor: Actor | None, *, nam
 def create_organisation(store: Store, actor: Actor, *, name: str, credit_code: str, region: str) -> OrganisationView:
     def work(session: Session) -> OrganisationView:
         verified_user(session, actor, "admin")
-        return _organisation_view(add_organisation(session, store, actor, name=name, credit_code=credit_code, region=region))
+        return _organisation_view(
+            add_organisation(session, store, actor, name=name, credit_code=credit_code, region=region)
+        )
 
     return store.write(actor, "organisation.create", work, target="organisation:new")
 
@@ -165,7 +167,12 @@ def _add_user(
     region: str | None,
 ) -> User:
     if role not in ROLES:
-        raise _problem("role", "bad_role", "角色只能是管理员、评审专家或申报单位。", "The role must be admin, reviewer or applicant.")
+        raise _problem(
+            "role",
+            "bad_role",
+            "角色只能是管理员、评审专家或申报单位。",
+            "The role must be admin, reviewer or applicant.",
+        )
     login = normalise_username(username)
     if not login or len(login) > 64 or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in login):
         raise _problem(
@@ -177,11 +184,23 @@ def _add_user(
     display_name = _check_name(display_name, "display_name", "姓名", "display name")
     _check_password(password)
     if role == "applicant" and organisation_id is None:
-        raise _problem("organisation_id", "missing_organisation", "申报单位账号必须关联单位。", "An applicant account needs its organisation.")
+        raise _problem(
+            "organisation_id",
+            "missing_organisation",
+            "申报单位账号必须关联单位。",
+            "An applicant account needs its organisation.",
+        )
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-        raise _problem("organisation_id", "unknown_organisation", "所选单位不存在。", "The chosen organisation does not exist.")
+        raise _problem(
+            "organisation_id", "unknown_organisation", "所选单位不存在。", "The chosen organisation does not exist."
+        )
     if session.scalar(select(User.id).where(User.username == login)) is not None:
-        raise _problem("username", "duplicate_username", f"用户名“{login}”已被使用;请换一个。", f"The user name {login} is taken; choose another.")
+        raise _problem(
+            "username",
+            "duplicate_username",
+            f"用户名“{login}”已被使用;请换一个。",
+            f"The user name {login} is taken; choose another.",
+        )
     user = User(
         username=login,
         display_name=display_name,
@@ -286,7 +305,14 @@ def set_active(store: Store, actor: Actor, user_id: int, *, active: bool) -> Use
         before = user.active
         user.active = active
         audit.record(
-            session, actor, "user.active", "user", user_id, at=store.now(), before={"active": before}, after={"active": active}
+            session,
+            actor,
+            "user.active",
+            "user",
+            user_id,
+            at=store.now(),
+            before={"active": before},
+            after={"active": active},
         )
         return _user_view(user)
 
@@ -354,7 +380,9 @@ def login(store: Store, username: str, password: str) -> Actor:
         throttle.failures += 1
         wait = _block_for(throttle.failures)
         throttle.blocked_until = now + wait if wait else None
-        audit.record(session, None, "login", "user", name, at=now, outcome="denied", after={"failures": throttle.failures})
+        audit.record(
+            session, None, "login", "user", name, at=now, outcome="denied", after={"failures": throttle.failures}
+        )
 
     store.db.write(settle)
     if not verified:

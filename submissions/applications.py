@@ -110,9 +110,7 @@ def _view(app: Application, org: Organisation, attachments: list[Attachment] = (
 
 def reviewer_may_see(session: Session, application: Application, reviewer_id: int) -> bool:
     assigned = session.scalar(
-        select(Assignment.id).where(
-            Assignment.application_id == application.id, Assignment.reviewer_id == reviewer_id
-        )
+        select(Assignment.id).where(Assignment.application_id == application.id, Assignment.reviewer_id == reviewer_id)
     )
     conflicted = session.scalar(
         select(Conflict.id).where(Conflict.application_id == application.id, Conflict.reviewer_id == reviewer_id)
@@ -261,7 +259,13 @@ def create_application(
         assert org is not None
         _applicant_may_edit(store, round_)
         rubric = rubric_of(store, round_)
-        fields = {"category": category, "title": title, "region": region or org.region, "indicators": {}, "declarations": {}}
+        fields = {
+            "category": category,
+            "title": title,
+            "region": region or org.region,
+            "indicators": {},
+            "declarations": {},
+        }
         reference = next_reference(session, round_id)
         contract = _contract(fields, reference=reference, rubric=rubric, org=org)
         _check(contract, rubric, settings_of(round_).regions, complete=False)
@@ -279,14 +283,23 @@ def create_application(
         session.add(app)
         session.flush()
         audit.record(
-            session, actor, "application.create", "application", app.id, at=now, round_id=round_id, after=_fields_of(app)
+            session,
+            actor,
+            "application.create",
+            "application",
+            app.id,
+            at=now,
+            round_id=round_id,
+            after=_fields_of(app),
         )
         return _view(app, org)
 
     return store.write(actor, "application.create", work, target=f"round:{round_id}")
 
 
-def save_application(store: Store, actor: Actor, application_id: int, *, seen_version: int, changes: Mapping) -> ApplicationView:
+def save_application(
+    store: Store, actor: Actor, application_id: int, *, seen_version: int, changes: Mapping
+) -> ApplicationView:
     """Save a draft: only the given fields change; values are checked, completeness is not."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -390,7 +403,11 @@ def withdraw_application(store: Store, actor: Actor, application_id: int, *, see
 
 def _attachments(session: Session, application_id: int) -> list[Attachment]:
     return list(
-        session.scalars(select(Attachment).where(Attachment.application_id == application_id).order_by(Attachment.uploaded_at, Attachment.id))
+        session.scalars(
+            select(Attachment)
+            .where(Attachment.application_id == application_id)
+            .order_by(Attachment.uploaded_at, Attachment.id)
+        )
     )
 
 
@@ -473,7 +490,9 @@ def save_self_assessment(
             contract = SelfAssessmentContract(application_id=app.reference, points=dict(points))
         except ValidationError as exc:
             raise SubmissionError(_contract_problems(exc)) from None
-        problems = [p for p in check_self_assessment(contract, rubric_of(store, round_)) if p.code != "missing_criterion"]
+        problems = [
+            p for p in check_self_assessment(contract, rubric_of(store, round_)) if p.code != "missing_criterion"
+        ]
         raise_if_problems(problems)
         stored = {k: format(v.normalize(), "f") for k, v in contract.points.items()}
         before = json.loads(row.points) if row else None
@@ -485,7 +504,15 @@ def save_self_assessment(
         row.updated_at, row.updated_by = now, actor.user_id
         session.flush()
         audit.record(
-            session, actor, "self_assessment.save", "application", app.id, at=now, round_id=app.round_id, before=before, after=stored
+            session,
+            actor,
+            "self_assessment.save",
+            "application",
+            app.id,
+            at=now,
+            round_id=app.round_id,
+            before=before,
+            after=stored,
         )
         return SelfAssessmentView(app.id, {k: Decimal(v) for k, v in stored.items()}, row.version)
 
@@ -494,18 +521,18 @@ def save_self_assessment(
 
 # -- attachments ----------------------------------------------------------------------------------
 
-# Recognised by their first bytes, never by the name the browser sends.
-_SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
-    (b"%PDF-", "application/pdf", (".pdf",)),
-    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
-    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
-    (
-        b"PK\x03\x04",
-        "application/vnd.openxmlformats-officedocument",
-        (".docx", ".xlsx", ".pptx", ".ofd"),
-    ),
-)
-ALLOWED_EXTENSIONS = tuple(ext for *_, exts in _SIGNATURES for ext in exts)
+# Recognised by their first bytes, never by the name or type the browser sends.
+_OOXML = b"PK\x03\x04"
+ATTACHMENT_TYPES: dict[str, tuple[bytes, str]] = {
+    ".pdf": (b"%PDF-", "application/pdf"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".docx": (_OOXML, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": (_OOXML, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".pptx": (_OOXML, "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ".ofd": (_OOXML, "application/ofd"),
+}
 
 
 def safe_filename(name: str) -> str:
@@ -523,25 +550,19 @@ def _attachment_problem(zh: str, en: str) -> SubmissionError:
 
 def _media_type(filename: str, data: bytes) -> str:
     ext = os.path.splitext(filename)[1].lower()
-    if ext not in ALLOWED_EXTENSIONS:
+    if ext not in ATTACHMENT_TYPES:
         raise _attachment_problem(
-            f"不接受“{ext or '无扩展名'}”类型的文件;请上传 PDF、图片(PNG/JPG)或 Office 文档(DOCX/XLSX/PPTX)、OFD。",
-            f"Files of type “{ext or 'no extension'}” are not accepted; upload PDF, PNG/JPG images, DOCX/XLSX/PPTX or OFD.",
+            f"不接受“{ext or '无扩展名'}”类型的文件;请上传 PDF、PNG/JPG 图片、DOCX/XLSX/PPTX 或 OFD 文件。",
+            f"Files of type “{ext or 'no extension'}” are not accepted; "
+            "upload PDF, PNG/JPG images, DOCX/XLSX/PPTX or OFD.",
         )
-    for magic, media_type, extensions in _SIGNATURES:
-        if ext in extensions:
-            if data.startswith(magic):
-                return media_type if media_type != "application/vnd.openxmlformats-officedocument" else {
-                    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                    ".ofd": "application/ofd",
-                }[ext]
-            break
-    raise _attachment_problem(
-        f"文件“{filename}”的内容与其扩展名不符;请上传真实的{ext[1:].upper()}文件。",
-        f"The content of “{filename}” does not match its extension; upload a genuine {ext[1:].upper()} file.",
-    )
+    magic, media_type = ATTACHMENT_TYPES[ext]
+    if not data.startswith(magic):
+        raise _attachment_problem(
+            f"文件“{filename}”的内容与其扩展名不符;请上传真实的{ext[1:].upper()}文件。",
+            f"The content of “{filename}” does not match its extension; upload a genuine {ext[1:].upper()} file.",
+        )
+    return media_type
 
 
 def add_attachment(
@@ -550,7 +571,8 @@ def add_attachment(
     """Store a file for a draft application under a generated id; limits are checked before any write."""
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise _attachment_problem(
-            f"文件大小为{len(data) / 1048576:.1f} MB,超过{MAX_ATTACHMENT_BYTES // 1048576} MB 的上限;请压缩或拆分后上传。",
+            f"文件大小为{len(data) / 1048576:.1f} MB,超过{MAX_ATTACHMENT_BYTES // 1048576} MB 的上限;"
+            "请压缩或拆分后上传。",
             f"The file has {len(data) / 1048576:.1f} MB, over the {MAX_ATTACHMENT_BYTES // 1048576} MB limit; "
             "compress or split it.",
         )
@@ -620,7 +642,9 @@ def read_attachment(store: Store, actor: Actor, attachment_id: str) -> tuple[Att
             verified_user(session, actor)
             raise AccessDenied()
         visible_application(session, actor, row.application_id)
-        return AttachmentView(row.id, row.criterion_id, row.filename, row.media_type, row.size, row.sha256, row.uploaded_at)
+        return AttachmentView(
+            row.id, row.criterion_id, row.filename, row.media_type, row.size, row.sha256, row.uploaded_at
+        )
 
     meta = store.read(actor, "attachment.view", work, target=f"attachment:{attachment_id}")
     data = (Path(store.config.attachment_dir) / meta.id).read_bytes()

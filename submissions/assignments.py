@@ -50,7 +50,11 @@ def _parties(session: Session, round_: ReviewRound) -> tuple[list[Party], list[P
 
 
 def _declared(session: Session, round_id: int) -> set[tuple[int, int]]:
-    return set(session.execute(select(Conflict.application_id, Conflict.reviewer_id).where(Conflict.round_id == round_id)).tuples())
+    return set(
+        session.execute(
+            select(Conflict.application_id, Conflict.reviewer_id).where(Conflict.round_id == round_id)
+        ).tuples()
+    )
 
 
 def _plan(session: Session, round_: ReviewRound, *, seed: int, per_application: int | None) -> PlanPreview:
@@ -94,7 +98,9 @@ def _admin_round(session: Session, actor: Actor, round_id: int) -> ReviewRound:
     return round_
 
 
-def preview_assignment(store: Store, actor: Actor, round_id: int, *, seed: int = 0, per_application: int | None = None) -> PlanPreview:
+def preview_assignment(
+    store: Store, actor: Actor, round_id: int, *, seed: int = 0, per_application: int | None = None
+) -> PlanPreview:
     """What `apply_assignment` would add, without adding it."""
 
     def work(session: Session) -> PlanPreview:
@@ -103,7 +109,9 @@ def preview_assignment(store: Store, actor: Actor, round_id: int, *, seed: int =
     return store.read(actor, "assignment.preview", work, target=f"round:{round_id}")
 
 
-def apply_assignment(store: Store, actor: Actor, round_id: int, *, seed: int = 0, per_application: int | None = None) -> PlanPreview:
+def apply_assignment(
+    store: Store, actor: Actor, round_id: int, *, seed: int = 0, per_application: int | None = None
+) -> PlanPreview:
     """Fill every submitted application up to k reviewers; the same seed gives the same plan as the preview."""
 
     def work(session: Session) -> PlanPreview:
@@ -111,7 +119,14 @@ def apply_assignment(store: Store, actor: Actor, round_id: int, *, seed: int = 0
         preview = _plan(session, round_, seed=seed, per_application=per_application)
         now = store.now()
         session.add_all(
-            Assignment(round_id=round_id, application_id=a, reviewer_id=r, method="auto", created_by=actor.user_id, created_at=now)
+            Assignment(
+                round_id=round_id,
+                application_id=a,
+                reviewer_id=r,
+                method="auto",
+                created_by=actor.user_id,
+                created_at=now,
+            )
             for a, r in preview.plan.pairs
         )
         bump_revision(session, round_id)
@@ -203,7 +218,9 @@ def unassign(store: Store, actor: Actor, application_id: int, reviewer_id: int) 
             raise AccessDenied()
         _admin_round(session, actor, row.round_id)
         started = session.scalar(
-            select(ScoreSheet.id).where(ScoreSheet.application_id == application_id, ScoreSheet.reviewer_id == reviewer_id)
+            select(ScoreSheet.id).where(
+                ScoreSheet.application_id == application_id, ScoreSheet.reviewer_id == reviewer_id
+            )
         )
         if started is not None:
             raise RoundStateError(
@@ -235,14 +252,22 @@ def assignment_table(store: Store, actor: Actor, round_id: int) -> pd.DataFrame:
         load_round(session, round_id)
         declared = _declared(session, round_id)
         rows = session.execute(
-            select(Assignment.application_id, Application.reference, Assignment.reviewer_id, User.display_name, Assignment.method)
+            select(
+                Assignment.application_id,
+                Application.reference,
+                Assignment.reviewer_id,
+                User.display_name,
+                Assignment.method,
+            )
             .join(Application, Application.id == Assignment.application_id)
             .join(User, User.id == Assignment.reviewer_id)
             .where(Assignment.round_id == round_id)
             .order_by(Assignment.application_id, Assignment.reviewer_id)
         ).all()
         frame = pd.DataFrame(rows, columns=["application_id", "reference", "reviewer_id", "reviewer", "method"])
-        frame["conflicted"] = [(a, r) in declared for a, r in zip(frame["application_id"], frame["reviewer_id"], strict=True)]
+        frame["conflicted"] = [
+            (a, r) in declared for a, r in zip(frame["application_id"], frame["reviewer_id"], strict=True)
+        ]
         return frame
 
     return store.read(actor, "assignment.list", work, target=f"round:{round_id}")
@@ -258,7 +283,9 @@ def conflicts(store: Store, actor: Actor, round_id: int) -> pd.DataFrame:
         rows = [
             (a, r, "declared", reason)
             for a, r, reason in session.execute(
-                select(Conflict.application_id, Conflict.reviewer_id, Conflict.reason).where(Conflict.round_id == round_id)
+                select(Conflict.application_id, Conflict.reviewer_id, Conflict.reason).where(
+                    Conflict.round_id == round_id
+                )
             )
         ]
         match = Application.organisation_id == User.organisation_id

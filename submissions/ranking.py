@@ -93,9 +93,9 @@ def _applications(session: Session, round_id: int, rubric: Rubric) -> pd.DataFra
     wanted_indicators = [i.id for i in rubric.indicators]
     wanted_declarations = [g.id for g in rubric.gates if g.check == "declared"] + [v.id for v in rubric.vetoes]
     for column in wanted_indicators:
-        frame[column] = indicators[column] if column in indicators else np.nan
+        frame[column] = indicators.get(column, np.nan)
     for column in wanted_declarations:
-        frame[column] = declarations[column] if column in declarations else pd.NA
+        frame[column] = declarations.get(column, pd.NA)
     return frame
 
 

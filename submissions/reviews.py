@@ -81,7 +81,9 @@ def encode_points(rubric: Rubric, points: Mapping[str, Decimal]) -> str:
 def decode_points(rubric: Rubric, text: str) -> dict[str, Decimal]:
     values = json.loads(text)
     return {
-        c.id: Decimal(repr(v)) for c, v in zip(rubric.criteria, values, strict=True) if v is not None and math.isfinite(v)
+        c.id: Decimal(repr(v))
+        for c, v in zip(rubric.criteria, values, strict=True)
+        if v is not None and math.isfinite(v)
     }
 
 
@@ -171,7 +173,9 @@ def get_sheet(store: Store, actor: Actor, application_id: int) -> SheetView:
     return store.read(actor, "sheet.view", work, target=f"application:{application_id}")
 
 
-def _contract(app: Application, actor: Actor, entries: Mapping[str, Mapping | Entry], status: str) -> ScoreSheetContract:
+def _contract(
+    app: Application, actor: Actor, entries: Mapping[str, Mapping | Entry], status: str
+) -> ScoreSheetContract:
     normalised = {}
     for cid, entry in entries.items():
         if isinstance(entry, Entry):
@@ -224,7 +228,11 @@ def save_sheet(
         points = {cid: e.points for cid, e in contract.entries.items()}
         comments = {cid: e.comment for cid, e in contract.entries.items() if e.comment}
         now = store.now()
-        before = None if sheet is None else {"status": sheet.status, "points": json.loads(sheet.points), "comments": json.loads(sheet.comments)}
+        before = (
+            None
+            if sheet is None
+            else {"status": sheet.status, "points": json.loads(sheet.points), "comments": json.loads(sheet.comments)}
+        )
         if sheet is None:
             sheet = ScoreSheet(
                 round_id=app.round_id,

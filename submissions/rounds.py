@@ -9,6 +9,7 @@ draft → open → under_review → closed → published (公示) → final.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Literal
@@ -31,7 +32,7 @@ from submissions.versioning import check_version
 BlindPolicy = Literal["sealed", "anonymous_after_submit", "named_after_submit"]
 IdentityPolicy = Literal["anonymised", "named"]
 
-NEXT_STATE = dict(zip(ROUND_STATES, ROUND_STATES[1:], strict=False))
+NEXT_STATE = dict(itertools.pairwise(ROUND_STATES))
 
 
 class RoundSettings(PanelSettings):
@@ -232,6 +233,7 @@ def load_round(session: Session, round_id: int) -> ReviewRound:
 
 def update_settings(store: Store, actor: Actor, round_id: int, *, seen_version: int, changes: dict) -> RoundView:
     """Change settings while the round is in draft or open; a stale version is an edit conflict."""
+
     def work(session: Session) -> RoundView:
         verified_user(session, actor, "admin")
         round_ = load_round(session, round_id)
