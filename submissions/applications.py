@@ -33,7 +33,7 @@ from submissions.contracts import Application as ApplicationContract
 from submissions.contracts import SelfAssessment as SelfAssessmentContract
 from submissions.errors import AccessDenied, FieldProblem, SubmissionError, raise_if_problems
 from submissions.models import Application, Assignment, Attachment, Conflict, Organisation, ReviewRound, SelfAssessment
-from submissions.rounds import bump_revision, check_deadline, load_round, next_reference, rubric_of, settings_of
+from submissions.rounds import check_deadline, load_round, next_reference, rubric_of, settings_of
 from submissions.store import Store
 from submissions.validation import check_application, check_self_assessment
 from submissions.versioning import check_version
@@ -354,7 +354,6 @@ def submit_application(store: Store, actor: Actor, application_id: int, *, seen_
         app.status = "submitted"
         app.submitted_at = app.updated_at = store.now()
         session.flush()
-        bump_revision(session, app.round_id)
         audit.record(
             session,
             actor,
@@ -384,7 +383,6 @@ def withdraw_application(store: Store, actor: Actor, application_id: int, *, see
         app.status = "withdrawn"
         app.updated_at = store.now()
         session.flush()
-        bump_revision(session, app.round_id)
         audit.record(
             session,
             actor,

@@ -19,7 +19,7 @@ from submissions.access import Actor, require_state, verified_user
 from submissions.assignment_plan import AssignmentPlan, Party, conflict_reason, plan_assignments
 from submissions.errors import AccessDenied, ConflictOfInterest, RoundStateError
 from submissions.models import Application, Assignment, Conflict, ReviewRound, ScoreSheet, User
-from submissions.rounds import bump_revision, load_round, settings_of
+from submissions.rounds import load_round, settings_of
 from submissions.store import Store
 
 CONFLICT_LABELS = {
@@ -129,7 +129,6 @@ def apply_assignment(
             )
             for a, r in preview.plan.pairs
         )
-        bump_revision(session, round_id)
         audit.record(
             session,
             actor,
@@ -191,7 +190,6 @@ def assign(store: Store, actor: Actor, application_id: int, reviewer_id: int) ->
                 created_at=store.now(),
             )
         )
-        bump_revision(session, round_.id)
         audit.record(
             session,
             actor,
@@ -229,7 +227,6 @@ def unassign(store: Store, actor: Actor, application_id: int, reviewer_id: int) 
                 "if there is a conflict, the reviewer should declare it.",
             )
         session.delete(row)
-        bump_revision(session, row.round_id)
         audit.record(
             session,
             actor,

@@ -119,8 +119,6 @@ class ReviewRound(Base):
     state: Mapped[str] = mapped_column(String(16), default="draft")
     settings: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    # Bumped in the same transaction as any change that moves the ranking: cached rankings compare it.
-    scores_revision: Mapped[int] = mapped_column(Integer, default=0)
     next_reference: Mapped[int] = mapped_column(Integer, default=1)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -247,7 +245,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     __table_args__ = (
-        Index("ix_audit_log_round_at", "round_id", "at"),
+        Index("ix_audit_log_round_id", "round_id", "id"),
         Index("ix_audit_log_action", "action"),
     )
 

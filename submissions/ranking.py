@@ -1,32 +1,39 @@
-"""A round's ranking, computed from the store by the scoring engine and cached per score revision.
+"""A round's ranking, computed from the store by the scoring engine and cached per revision.
 
 The scores are read in one query: every submitted, non-conflicted sheet of the round, ordered by
-application and reviewer, each sheet's points a JSON list in the rubric's criterion order. They are
-handed to `scoring.evaluate` in long format with categorical id columns in exactly the order the
-engine's fast path expects (application, reviewer, criterion). Applications, sheets and the round's
-settings are read in the same snapshot.
+application and reviewer, each sheet's points a JSON list in the rubric's criterion order, parsed
+together by pandas' C reader. They reach `scoring.evaluate` in long format with categorical id
+columns in exactly the order the engine's fast path expects (application, reviewer, criterion).
+Applications, sheets and the round's settings are read in the same snapshot, through the driver's
+cursor: for 50,000 sheets SQLAlchemy's row objects would cost more than the engine itself.
 
-The result is cached per process under (round, score revision, method). Every change that can move
-the ranking bumps the round's score revision in its own transaction, so a cached result is never
-served after a change, whichever app server made it.
+The result is cached per process under (round, revision, method). The revision is the round's
+newest audit entry: every change that can move a ranking writes one in its own transaction, so a
+cached result is never served after a change, whichever app server made it, and concurrent saves
+never contend for a shared counter row.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from rubrics.schema import Rubric
 from scoring import Evaluation, evaluate
 from scoring.statistics import reliability
 from submissions.access import ACTION_STATES, Actor, require_state, verified_user
 from submissions.errors import AccessDenied
-from submissions.models import Application, Conflict, Organisation, ReviewRound, ScoreSheet
+from submissions.models import Application, AuditEntry, Conflict, Organisation, ReviewRound, ScoreSheet
 from submissions.rounds import RoundSettings, load_round, rubric_of, settings_of
 from submissions.store import Store
 
@@ -68,8 +75,61 @@ class RoundRanking:
         return reliability(self.evaluation.panel, main)
 
 
+def fetch_rows(session: Session, statement: Select) -> list[tuple]:
+    """Plain tuples from the driver, inside the session's transaction (no SQLAlchemy row objects)."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    params = compiled.params
+    args = tuple(params[name] for name in compiled.positiontup) if compiled.positional else params
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading a round allocates ~10^5 small tuples that all live on; cyclic GC passes over them only cost."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def revision(session: Session, round_id: int) -> int:
+    """The id of the round's newest successful audit entry: it changes with anything that can move a ranking."""
+    newest = session.scalar(
+        select(func.max(AuditEntry.id)).where(AuditEntry.round_id == round_id, AuditEntry.outcome == "ok")
+    )
+    return int(newest or 0)
+
+
+def parse_points(texts: list[str], n_criteria: int) -> np.ndarray:
+    """Sheets' JSON point lists -> a (sheets, criteria) float matrix, NaN where not scored."""
+    body = "\n".join(texts).replace("[", "").replace("]", "")
+    matrix = pd.read_csv(
+        io.StringIO(body),
+        header=None,
+        names=range(n_criteria),
+        na_values=["null"],
+        keep_default_na=False,
+        skipinitialspace=True,
+        dtype=np.float64,
+        engine="c",
+    ).to_numpy()
+    if matrix.shape != (len(texts), n_criteria):
+        raise ValueError(f"stored score sheets do not match the rubric's {n_criteria} criteria")
+    return matrix
+
+
 def _applications(session: Session, round_id: int, rubric: Rubric) -> pd.DataFrame:
-    rows = session.execute(
+    rows = fetch_rows(
+        session,
         select(
             Application.id,
             Application.reference,
@@ -84,8 +144,8 @@ def _applications(session: Session, round_id: int, rubric: Rubric) -> pd.DataFra
         )
         .join(Organisation, Organisation.id == Application.organisation_id)
         .where(Application.round_id == round_id, Application.status == "submitted")
-        .order_by(Application.id)
-    ).all()
+        .order_by(Application.id),
+    )
     columns = ["id", "reference", "title", "organisation_id", "organisation", "credit_code", "category", "region"]
     frame = pd.DataFrame([r[:8] for r in rows], columns=columns)
     indicators = pd.DataFrame.from_records(json.loads("[" + ",".join(r[8] for r in rows) + "]"), index=frame.index)
@@ -103,19 +163,20 @@ def _scores(session: Session, round_id: int, rubric: Rubric, applications: pd.Da
     conflicted = exists().where(
         Conflict.application_id == ScoreSheet.application_id, Conflict.reviewer_id == ScoreSheet.reviewer_id
     )
-    rows = session.execute(
+    rows = fetch_rows(
+        session,
         select(ScoreSheet.application_id, ScoreSheet.reviewer_id, ScoreSheet.points)
         .join(Application, Application.id == ScoreSheet.application_id)
         .where(ScoreSheet.round_id == round_id, ScoreSheet.status == "submitted", ~conflicted)
         .where(Application.status == "submitted")
-        .order_by(ScoreSheet.application_id, ScoreSheet.reviewer_id)
-    ).all()
+        .order_by(ScoreSheet.application_id, ScoreSheet.reviewer_id),
+    )
     criteria = pd.Index([c.id for c in rubric.criteria])
     if not rows:
         empty = pd.DataFrame({"application_id": [], "reviewer_id": [], "criterion_id": [], "points": []})
         return empty, 0
     app_ids, reviewer_ids, texts = zip(*rows, strict=True)
-    matrix = np.array(json.loads("[" + ",".join(texts) + "]"), dtype=np.float64).reshape(len(rows), len(criteria))
+    matrix = parse_points(list(texts), len(criteria))
     sheet_index, criterion_code = np.nonzero(~np.isnan(matrix))  # row-major: sheet by sheet, criteria in order
     app_position = np.searchsorted(applications["id"].to_numpy(), np.asarray(app_ids))
     reviewers = np.asarray(reviewer_ids)
@@ -155,13 +216,15 @@ def compute(store: Store, session: Session, round_: ReviewRound, method: str | N
     """The round's ranking from the snapshot `session` reads, from the cache when it is current."""
     settings = settings_of(round_)
     chosen = method or settings.aggregation
-    key = (round_.id, round_.scores_revision, chosen)
+    current = revision(session, round_.id)
+    key = (round_.id, current, chosen)
     cached = _cache_get(store, key)
     if cached is not None:
         return cached
     rubric = rubric_of(store, round_)
-    applications = _applications(session, round_.id, rubric)
-    scores, sheets = _scores(session, round_.id, rubric, applications)
+    with _collector_paused():
+        applications = _applications(session, round_.id, rubric)
+        scores, sheets = _scores(session, round_.id, rubric, applications)
     engine_input = applications.drop(columns=["id", "title", "organisation_id", "organisation"]).rename(
         columns={"reference": "application_id"}
     )
@@ -169,7 +232,7 @@ def compute(store: Store, session: Session, round_: ReviewRound, method: str | N
     ranking = RoundRanking(
         round_.id,
         round_.name,
-        round_.scores_revision,
+        current,
         rubric,
         settings,
         evaluation,

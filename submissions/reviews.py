@@ -7,8 +7,8 @@
 - A submitted sheet is immutable until an admin reopens it with a recorded reason.
 - Other reviewers' scores are shown only as the round's blind policy allows, and never before the
   reviewer has submitted their own sheet.
-- Every change bumps the round's score revision in the same transaction, which invalidates cached
-  rankings on every app server.
+- Every change writes its audit entry in the same transaction; the round's newest entry is what
+  invalidates cached rankings.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from submissions.applications import REVIEWER_STATES, _contract_problems, review
 from submissions.contracts import ScoreSheet as ScoreSheetContract
 from submissions.errors import AccessDenied, FieldProblem, RoundStateError, SubmissionError, raise_if_problems
 from submissions.models import Application, Assignment, Conflict, Organisation, ReviewRound, ScoreSheet, User
-from submissions.rounds import bump_revision, check_deadline, load_round, rubric_of, settings_of
+from submissions.rounds import check_deadline, load_round, rubric_of, settings_of
 from submissions.store import Store
 from submissions.validation import check_score_sheet
 from submissions.versioning import check_version
@@ -75,7 +75,7 @@ def encode_points(rubric: Rubric, points: Mapping[str, Decimal]) -> str:
     for c in rubric.criteria:
         value = points.get(c.id)
         values.append(None if value is None else float(value))
-    return json.dumps(values)
+    return json.dumps(values, separators=(",", ":"))
 
 
 def decode_points(rubric: Rubric, text: str) -> dict[str, Decimal]:
@@ -247,7 +247,6 @@ def save_sheet(
         sheet.updated_at = now
         sheet.submitted_at = now if submit else None
         session.flush()
-        bump_revision(session, app.round_id)
         audit.record(
             session,
             actor,
@@ -296,7 +295,6 @@ def declare_conflict(store: Store, actor: Actor, application_id: int, *, reason:
                 created_at=store.now(),
             )
         )
-        bump_revision(session, app.round_id)
         audit.record(
             session,
             actor,
@@ -391,7 +389,6 @@ def reopen_sheet(store: Store, actor: Actor, application_id: int, reviewer_id: i
         sheet.submitted_at = None
         sheet.updated_at = store.now()
         session.flush()
-        bump_revision(session, sheet.round_id)
         audit.record(
             session,
             actor,

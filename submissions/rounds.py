@@ -98,7 +98,6 @@ class RoundView:
     settings: RoundSettings
     version: int
     created_at: dt.datetime
-    scores_revision: int
 
     @property
     def state_label(self) -> tuple[str, str]:
@@ -119,7 +118,6 @@ def view(round_: ReviewRound) -> RoundView:
         settings_of(round_),
         round_.version,
         round_.created_at,
-        round_.scores_revision,
     )
 
 
@@ -204,7 +202,6 @@ def create_round(
             state="draft",
             settings=round_settings.model_dump_json(),
             created_at=store.now(),
-            scores_revision=0,
             next_reference=1,
         )
         session.add(round_)
@@ -244,7 +241,6 @@ def update_settings(store: Store, actor: Actor, round_id: int, *, seen_version: 
         merged = {**before, **changes}
         updated = _validated_settings(rubric, merged)
         round_.settings = updated.model_dump_json()
-        round_.scores_revision += 1
         session.flush()
         audit.record(
             session,
@@ -290,7 +286,6 @@ def advance(store: Store, actor: Actor, round_id: int, *, to_state: str, seen_ve
                 )
         before = round_.state
         round_.state = to_state
-        round_.scores_revision += 1
         session.flush()
         audit.record(
             session,
@@ -350,13 +345,6 @@ def round_rubric(store: Store, actor: Actor, round_id: int) -> Rubric:
         return rubric_of(store, round_)
 
     return store.read(actor, "round.view", work, target=f"round:{round_id}")
-
-
-def bump_revision(session: Session, round_id: int) -> None:
-    """Mark the round's ranking stale; a plain UPDATE, so the round's own edit version is untouched."""
-    session.execute(
-        update(ReviewRound).where(ReviewRound.id == round_id).values(scores_revision=ReviewRound.scores_revision + 1)
-    )
 
 
 def next_reference(session: Session, round_id: int) -> str:

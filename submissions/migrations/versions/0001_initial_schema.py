@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index("ix_audit_log_action", "audit_log", ["action"], unique=False)
-    op.create_index("ix_audit_log_round_at", "audit_log", ["round_id", "at"], unique=False)
+    op.create_index("ix_audit_log_round_id", "audit_log", ["round_id", "id"], unique=False)
 
     op.create_table(
         "login_throttle",
@@ -61,7 +61,6 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("settings", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("scores_revision", sa.Integer(), nullable=False),
         sa.Column("next_reference", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
@@ -245,7 +244,7 @@ def downgrade() -> None:
     op.drop_table("rounds")
     op.drop_table("organisations")
     op.drop_table("login_throttle")
-    op.drop_index("ix_audit_log_round_at", table_name="audit_log")
+    op.drop_index("ix_audit_log_round_id", table_name="audit_log")
     op.drop_index("ix_audit_log_action", table_name="audit_log")
 
     op.drop_table("audit_log")
