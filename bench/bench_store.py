@@ -256,7 +256,7 @@ def bench_concurrent_saves(store: Store, admin: Actor, threads: int = 8, saves: 
 
 
 def report(label: str, seconds: float, target: float | None = None) -> None:
-    verdict = "" if target is None else ("  target ≤ %.0f s: %s" % (target, "met" if seconds <= target else "MISSED"))
+    verdict = "" if target is None else f"  target ≤ {target:.0f} s: {'met' if seconds <= target else 'MISSED'}"
     print(f"  {label:<44} {seconds:8.3f} s{verdict}")
 
 

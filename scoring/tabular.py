@@ -12,16 +12,22 @@ failed write never leaves a partial file behind.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
 import math
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
+from xml.parsers import expat
+from xml.sax.saxutils import unescape
 
 import numpy as np
 import pandas as pd
@@ -127,55 +133,390 @@ def _first_line(exc: Exception) -> str:
 
 
 def _check_archive(path: Path) -> None:
-    """Refuse zip bombs, macros and external links before openpyxl opens anything."""
-    if not zipfile.is_zipfile(path):
-        raise TableError(
-            path,
-            "the file is not a valid .xlsx workbook (it is not a zip archive); re-save it from Excel as .xlsx",
-        )
+    """Refuse zip bombs, macros, external links and hostile XML before openpyxl opens anything."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        check_xlsx(path)
+    except XlsxRefused as refused:
+        raise TableError(path, refused.message_en) from None
+
+
+# -- archive checks shared with submissions.excel -------------------------------------------------
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+_CHUNK = 1 << 20
+# A tag that may open a row, a cell or a shared string, with any namespace prefix (any bytes but
+# delimiters, so that a non-ASCII prefix cannot hide a tag from the count).
+_TAG = re.compile(rb"<(?:[^\s<>/:=\"']+:)?(row|c|si)[\s/>]")
+_DIMENSION = re.compile(rb"<(?:[^\s<>/:=\"']+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_SHEET = re.compile(rb"<(?:[^\s<>/:=\"']+:)?(?:sheet|Relationship)\s[^>]*>")
+_ATTRIBUTE = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_WIDE_SIGNATURES = (
+    b"\x00\x00\xfe\xff",
+    b"\xff\xfe\x00\x00",
+    b"\xfe\xff",
+    b"\xff\xfe",
+    b"\x00\x00\x00<",
+    b"<\x00\x00\x00",
+    b"\x00<",
+    b"<\x00",
+    b"\x4c\x6f\xa7\x94",  # EBCDIC "<?xm"
+)
+_ASCII_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii"}
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What an .xlsx archive may hold, checked from its directory and raw XML before any parsing.
+
+    `rows` and `columns` bound each sheet's declared `<dimension>`; `rows` also bounds the number
+    of row elements of one part. `cells` (cell elements per part), `row_cells` (cell elements in
+    one row) and `shared_strings` bound what an XML parser would have to build; None means no
+    bound beyond the byte limits.
+    """
+
+    members: int = MAX_ZIP_MEMBERS
+    total_bytes: int = MAX_UNCOMPRESSED_BYTES
+    member_bytes: int = MAX_UNCOMPRESSED_BYTES
+    compression_ratio: int = MAX_COMPRESSION_RATIO
+    rows: int = MAX_ROWS
+    columns: int = MAX_COLUMNS
+    cells: int | None = None
+    row_cells: int = EXCEL_MAX_COLUMNS
+    shared_strings: int | None = None
+
+
+class XlsxRefused(ValueError):
+    """An .xlsx archive refused before parsing: a stable `code` and a message in each language."""
+
+    def __init__(self, code: str, message_en: str, message_zh: str):
+        self.code = code
+        self.message_en = message_en
+        self.message_zh = message_zh
+        super().__init__(message_en)
+
+
+class _RootReached(Exception):
+    """The XML prolog is over: no DOCTYPE can follow."""
+
+
+def check_xlsx(source: str | os.PathLike[str] | IO[bytes], limits: XlsxLimits | None = None) -> None:
+    """Raise `XlsxRefused` unless `source` (a path or a binary file object) is a plain, bounded .xlsx.
+
+    Refused: anything but a zip archive (with a hint for old .xls files, CSV text and images); too
+    many parts; too much unpacked data in all or one part; compression beyond the ratio (zip
+    bombs); macros (vbaProject.bin or a macro content type); external links; XML in another
+    encoding than UTF-8 or with a DOCTYPE or entity declaration (billion laughs); sheets whose
+    declared dimension, rows, cells or shared strings exceed `limits`. Only the zip directory and
+    the raw bytes are read; the declared member sizes bound every read (zipfile stops there).
+    """
+    limits = limits or XlsxLimits()
+    if not zipfile.is_zipfile(source):
+        raise _not_a_workbook(_sniff(source))
+    try:
+        with zipfile.ZipFile(source) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise TableError(
-            path, f"the workbook is damaged ({_first_line(exc)}); re-save it from Excel as .xlsx"
+            _check_directory(members, limits)
+            titles = _sheet_titles(archive, members, limits)
+            for member in members:
+                _scan_member(archive, member, limits, titles)
+    except XlsxRefused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+        raise XlsxRefused(
+            "damaged",
+            f"the workbook is damaged ({_first_line(exc)}); re-save it from Excel as .xlsx",
+            f"工作簿已损坏({_first_line(exc)});请在Excel中重新另存为.xlsx文件。",
         ) from None
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise TableError(
-            path,
-            f"the workbook holds {len(members)} parts (at most {MAX_ZIP_MEMBERS} are accepted); "
+
+
+def _sniff(source: str | os.PathLike[str] | IO[bytes]) -> bytes:
+    if hasattr(source, "read"):
+        source.seek(0)  # type: ignore[union-attr]
+        head = source.read(512)  # type: ignore[union-attr]
+        source.seek(0)  # type: ignore[union-attr]
+        return head
+    try:
+        with open(source, "rb") as stream:
+            return stream.read(512)
+    except OSError:
+        return b""
+
+
+def _not_a_workbook(head: bytes) -> XlsxRefused:
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        what_en = "it is an old-style .xls workbook or a password-protected one"
+        what_zh = "它是旧版.xls工作簿或设置了打开密码的工作簿"
+        fix_en, fix_zh = (
+            "remove any password and save it as .xlsx (Excel Workbook)",
+            "请取消密码并另存为.xlsx(Excel工作簿)",
+        )
+    elif head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\x7fELF", b"MZ")):
+        what_en, what_zh = "it is an image, a PDF or a program", "它是图片、PDF或程序文件"
+        fix_en, fix_zh = "upload the Excel workbook itself", "请上传Excel工作簿本身"
+    elif head and _looks_like_text(head):
+        what_en, what_zh = "it is plain text, such as CSV", "它是纯文本(如CSV)"
+        fix_en, fix_zh = "open it in Excel and save it as .xlsx", "请用Excel打开后另存为.xlsx"
+    else:
+        what_en, what_zh = "it is not a zip archive", "它不是zip压缩格式"
+        fix_en, fix_zh = "re-save it from Excel as .xlsx", "请在Excel中重新另存为.xlsx"
+    return XlsxRefused(
+        "not_xlsx",
+        f"the file is not a valid .xlsx workbook ({what_en}); {fix_en}",
+        f"该文件不是有效的.xlsx工作簿({what_zh});{fix_zh}。",
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, or GB18030 text such as a CSV file."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+            return True
+    return False
+
+
+def _check_directory(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+    if len(members) > limits.members:
+        raise XlsxRefused(
+            "too_many_parts",
+            f"the workbook holds {len(members)} parts (at most {limits.members} are accepted); "
             "copy the table into a new workbook and save that",
+            f"工作簿包含{len(members)}个部件(最多{limits.members}个);请将表格复制到新工作簿后保存再上传。",
         )
     total = sum(m.file_size for m in members)
     compressed = sum(m.compress_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise TableError(
-            path,
-            f"the workbook unpacks to {total // 2**20} MB (at most {MAX_UNCOMPRESSED_BYTES // 2**20} MB "
+    if total > limits.total_bytes:
+        raise XlsxRefused(
+            "too_large_unpacked",
+            f"the workbook unpacks to {total // 2**20} MB (at most {limits.total_bytes // 2**20} MB "
             "are accepted); split the table into smaller files",
+            f"工作簿解压后为{total // 2**20} MB(最多{limits.total_bytes // 2**20} MB);请拆分为多个较小的文件。",
         )
-    too_dense = total > compressed * MAX_COMPRESSION_RATIO or any(
-        m.file_size > _RATIO_CHECK_MIN_BYTES and m.file_size > m.compress_size * MAX_COMPRESSION_RATIO for m in members
+    largest = max(members, key=lambda m: m.file_size, default=None)
+    if largest is not None and largest.file_size > limits.member_bytes:
+        raise XlsxRefused(
+            "part_too_large",
+            f"the workbook part {largest.filename!r} unpacks to {largest.file_size // 2**20} MB (at most "
+            f"{limits.member_bytes // 2**20} MB per part are accepted); split the table into smaller files",
+            f"工作簿部件“{largest.filename}”解压后为{largest.file_size // 2**20} MB"
+            f"(每个部件最多{limits.member_bytes // 2**20} MB);请拆分为多个较小的文件。",
+        )
+    ratio = limits.compression_ratio
+    too_dense = total > compressed * ratio or any(
+        m.file_size > _RATIO_CHECK_MIN_BYTES and m.file_size > m.compress_size * ratio for m in members
     )
     if too_dense:
-        raise TableError(
-            path,
-            f"the workbook is compressed more than {MAX_COMPRESSION_RATIO}:1, which real tables never are; "
+        raise XlsxRefused(
+            "compression_ratio",
+            f"the workbook is compressed more than {ratio}:1, which real tables never are; "
             "copy the table into a new workbook and save that",
+            f"工作簿的压缩比超过{ratio}:1,正常表格不会如此;请将表格复制到新工作簿后保存再上传。",
         )
-    names = [m.filename for m in members]
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise TableError(
-            path,
-            "the workbook contains macros (vbaProject.bin), which are not accepted; "
-            "save it as an .xlsx workbook without macros and try again",
+    names = [m.filename.lower() for m in members]
+    if any(name.endswith("vbaproject.bin") for name in names):
+        raise _macros("vbaProject.bin")
+    if any(name.startswith("xl/externallinks/") for name in names):
+        raise _external_links()
+
+
+def _macros(where: str) -> XlsxRefused:
+    return XlsxRefused(
+        "macros",
+        f"the workbook contains macros ({where}), which are not accepted; "
+        "save it as an .xlsx workbook without macros and try again",
+        f"工作簿含有宏({where}),不予接收;请另存为不含宏的.xlsx工作簿后重新上传。",
+    )
+
+
+def _external_links() -> XlsxRefused:
+    return XlsxRefused(
+        "external_links",
+        "the workbook links to other workbooks (external links), which are not accepted; "
+        "in Excel use Data > Edit Links > Break Link, save and try again",
+        "工作簿含有指向其他工作簿的外部链接,不予接收;请在Excel中选择“数据 > 编辑链接 > 断开链接”,保存后重新上传。",
+    )
+
+
+def _sheet_titles(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: XlsxLimits) -> dict[str, str]:
+    """Worksheet part name -> sheet title, for messages; best effort (a part name where unknown)."""
+    by_name = {m.filename: m for m in members}
+    workbook = by_name.get("xl/workbook.xml")
+    rels = by_name.get("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None or max(workbook.file_size, rels.file_size) > 16 * 2**20:
+        return {}
+    for member in (workbook, rels):
+        _scan_member(archive, member, limits, {})
+    targets: dict[str, str] = {}
+    for tag in _SHEET.findall(archive.read(rels)):
+        attributes = _attributes(tag)
+        if "Id" in attributes and "Target" in attributes:
+            target = attributes["Target"]
+            targets[attributes["Id"]] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    titles: dict[str, str] = {}
+    for tag in _SHEET.findall(archive.read(workbook)):
+        attributes = _attributes(tag)
+        rid = next((v for k, v in attributes.items() if k.endswith(":id")), None)
+        if "name" in attributes and rid in targets:
+            titles[targets[rid]] = attributes["name"]
+    return titles
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    found = {}
+    for name, double, single in _ATTRIBUTE.findall(tag):
+        value = double if double or not single else single
+        found[name.decode("utf-8", "replace")] = unescape(
+            value.decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}
         )
-    if any(name.lower().startswith("xl/externallinks/") for name in names):
-        raise TableError(
-            path,
-            "the workbook links to other workbooks (external links), which are not accepted; "
-            "in Excel use Data > Edit Links > Break Link, save and try again",
+    return found
+
+
+def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: XlsxLimits, titles: dict[str, str]) -> None:
+    """Stream one part: its XML prolog through expat, its tags through a byte pattern."""
+    if member.is_dir() or member.filename.lower().startswith("xl/media/"):
+        return
+    where = titles.get(member.filename, member.filename)
+    is_content_types = member.filename == "[Content_Types].xml"
+    parser = _prolog_parser(member.filename)
+    in_prolog = True
+    pending = b""
+    rows = cells = row_cells = strings = 0
+    dimension_seen = False
+    with archive.open(member) as stream:
+        first = True
+        while chunk := stream.read(_CHUNK):
+            if first:
+                first = False
+                if chunk.startswith(_WIDE_SIGNATURES):
+                    raise _not_utf8(member.filename)
+                if not chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and chunk.strip():
+                    return  # not XML (an image, a printer setting): no parser reads it as such
+            if in_prolog:
+                in_prolog = _feed_prolog(parser, chunk, member.filename)
+            if is_content_types:
+                lowered = chunk.lower()
+                if b"macroenabled" in lowered or b"vbaproject" in lowered:
+                    raise _macros("macro content type")
+                if b"externallink" in lowered:
+                    raise _external_links()
+            cut = chunk.rfind(b"<")
+            text, pending = (pending + chunk[:cut], chunk[cut:]) if cut >= 0 else (pending + chunk, b"")
+            if not dimension_seen and (found := _DIMENSION.search(text)):
+                dimension_seen = True
+                _check_dimension(found.group(1), where, limits)
+            for tag in _TAG.findall(text):
+                if tag == b"c":
+                    cells += 1
+                    row_cells += 1
+                    if row_cells > limits.row_cells or (limits.cells is not None and cells > limits.cells):
+                        raise _too_many_cells(where, limits, one_row=row_cells > limits.row_cells)
+                elif tag == b"row":
+                    rows += 1
+                    row_cells = 0
+                    if rows > limits.rows:
+                        raise _too_big(where, f"more than {limits.rows:,} rows", f"超过{limits.rows:,}行", limits)
+                else:
+                    strings += 1
+                    if limits.shared_strings is not None and strings > limits.shared_strings:
+                        raise _too_big(
+                            where,
+                            f"more than {limits.shared_strings:,} distinct texts",
+                            f"超过{limits.shared_strings:,}个不同的文本",
+                            limits,
+                        )
+        if in_prolog:
+            _feed_prolog(parser, b"", member.filename, final=True)
+
+
+def _prolog_parser(name: str) -> expat.XMLParserType:
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def doctype(*_args: object) -> None:
+        raise XlsxRefused(
+            "xml_doctype",
+            f"the workbook part {name!r} declares a DOCTYPE or entities, which workbooks saved by Excel "
+            "never do and which can be used to exhaust memory; re-save the workbook from Excel as .xlsx",
+            f"工作簿部件“{name}”含有DOCTYPE或实体声明(Excel保存的工作簿不会有,且可被用于耗尽内存);"
+            "请在Excel中重新另存为.xlsx文件。",
         )
+
+    def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        if encoding is not None and encoding.lower() not in _ASCII_ENCODINGS:
+            raise _not_utf8(name)
+
+    def root(*_args: object) -> None:
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.XmlDeclHandler = declaration
+    parser.StartElementHandler = root
+    return parser
+
+
+def _feed_prolog(parser: expat.XMLParserType, chunk: bytes, name: str, final: bool = False) -> bool:
+    """Feed expat until the root element starts; True while still in the prolog."""
+    try:
+        parser.Parse(chunk, final)
+    except _RootReached:
+        return False
+    except expat.ExpatError as exc:
+        raise XlsxRefused(
+            "damaged",
+            f"the workbook is damaged (part {name!r}: {exc}); re-save it from Excel as .xlsx",
+            f"工作簿已损坏(部件“{name}”:{exc});请在Excel中重新另存为.xlsx文件。",
+        ) from None
+    return True
+
+
+def _not_utf8(name: str) -> XlsxRefused:
+    return XlsxRefused(
+        "xml_encoding",
+        f"the workbook part {name!r} is not UTF-8 XML, which Excel always writes; re-save the workbook from Excel",
+        f"工作簿部件“{name}”不是UTF-8编码的XML(Excel保存的工作簿均为UTF-8);请在Excel中重新保存。",
+    )
+
+
+def _check_dimension(ref: bytes, where: str, limits: XlsxLimits) -> None:
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        _, _, max_column, max_row = range_boundaries(ref.decode("ascii").upper())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return  # openpyxl ignores a dimension it cannot read; rows are bounded as they are read
+    max_row, max_column = max_row or 0, max_column or 0
+    if max_row > limits.rows or max_column > limits.columns:
+        raise XlsxRefused(
+            "dimension",
+            f"the sheet {where!r} claims {max_row:,} rows × {max_column:,} columns; at most "
+            f"{limits.rows:,} rows × {limits.columns:,} columns are accepted. Copy only the table into a "
+            "new workbook and save that",
+            f"工作表“{where}”声明的范围为{max_row:,}行×{max_column:,}列,最多接受{limits.rows:,}行×"
+            f"{limits.columns:,}列;请只把表格复制到新工作簿中保存后再上传。",
+        )
+
+
+def _too_many_cells(where: str, limits: XlsxLimits, one_row: bool) -> XlsxRefused:
+    if one_row:
+        return _too_big(
+            where, f"a row of more than {limits.row_cells:,} cells", f"某一行超过{limits.row_cells:,}个单元格", limits
+        )
+    return _too_big(where, f"more than {limits.cells:,} cells", f"超过{limits.cells:,}个单元格", limits)
+
+
+def _too_big(where: str, what_en: str, what_zh: str, limits: XlsxLimits) -> XlsxRefused:
+    return XlsxRefused(
+        "sheet_too_big",
+        f"the sheet {where!r} holds {what_en}; copy only the table into a new workbook and save that",
+        f"工作表“{where}”{what_zh};请只把表格复制到新工作簿中保存后再上传。",
+    )
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
