@@ -29,7 +29,7 @@ ACTION_STATES: dict[str, frozenset[str]] = {
     "round.configure": frozenset({"draft", "open"}),
     "application.edit": frozenset({"open"}),
     "application.import": frozenset({"open"}),
-    "self_assessment.edit": frozenset({"open", "under_review"}),
+    "self_assessment.edit": frozenset({"open"}),
     "assignment.change": frozenset({"open", "under_review"}),
     "conflict.declare": frozenset({"open", "under_review"}),
     "sheet.edit": frozenset({"under_review"}),

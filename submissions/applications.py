@@ -482,6 +482,7 @@ def save_self_assessment(
         row = session.get(SelfAssessment, app.id)
         check_version(row.version if row else 0, seen_version, dict(points))
         require_state(round_, "self_assessment.edit")
+        check_deadline(store, settings_of(round_).application_deadline, "自评", "self-assessment")
         if app.status == "withdrawn":
             _require_draft(app)
         try:

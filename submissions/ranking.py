@@ -29,15 +29,29 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from rubrics.schema import Rubric
-from scoring import Evaluation, evaluate
+from scoring import Evaluation, evaluate, self_gaps
 from scoring.statistics import reliability
 from submissions.access import ACTION_STATES, Actor, require_state, verified_user
 from submissions.errors import AccessDenied
-from submissions.models import Application, AuditEntry, Conflict, Organisation, ReviewRound, ScoreSheet
+from submissions.models import (
+    Application,
+    AuditEntry,
+    Conflict,
+    Organisation,
+    ReviewRound,
+    ScoreSheet,
+    SelfAssessment,
+)
 from submissions.rounds import RoundSettings, load_round, rubric_of, settings_of
 from submissions.store import Store
 
 CACHE_SIZE = 16
+APPLICATION_COLUMNS = {
+    "id": "app:id",
+    "title": "app:title",
+    "organisation_id": "app:organisation_id",
+    "organisation": "app:organisation",
+}
 _REVIEWER_PREFIX = "R"
 
 
@@ -65,10 +79,19 @@ class RoundRanking:
 
     @property
     def table(self) -> pd.DataFrame:
-        """The evaluation table with the application's id, title and organisation beside it."""
-        return self.applications[["id", "reference", "title", "organisation_id", "organisation"]].merge(
-            self.evaluation.table, left_on="reference", right_on="application_id", how="right"
+        """The evaluation table with each application's store id, title and organisation beside its id.
+
+        Those columns are named `app:<name>`: rubric ids cannot contain a colon, so they never clash
+        with a criterion's column (the city rubric has a criterion called `organisation`).
+        """
+        table = self.evaluation.table.reset_index(drop=True)
+        meta = (
+            self.applications.set_index("reference")[list(APPLICATION_COLUMNS)]
+            .rename(columns=APPLICATION_COLUMNS)
+            .reindex(table["application_id"].astype(str))
+            .reset_index(drop=True)
         )
+        return pd.concat([table[["application_id"]], meta, table.drop(columns=["application_id"])], axis=1)
 
     def reliability(self) -> dict[str, object]:
         main = ~np.isin(np.array([c.id for c in self.rubric.criteria]), list(self.rubric.bonus_ids))
@@ -255,14 +278,59 @@ def rank_round(store: Store, actor: Actor, round_id: int, *, method: str | None 
     return store.read(actor, "ranking.view", work, target=f"round:{round_id}")
 
 
-def published_ranking(store: Store, actor: Actor, round_id: int) -> RoundRanking:
-    """The ranking as published; for applicants, whose own rows `results` picks out."""
+@dataclass(frozen=True, eq=False)
+class ApplicantResults:
+    """What an applicant sees once a round is published: their own rows and the public list.
 
-    def work(session: Session) -> RoundRanking:
-        verified_user(session, actor)
+    `own`: the organisation's applications with totals, bands, ranks, eligibility reasons, dimension
+    and criterion panel scores. `gaps`: self-assessment against panel per criterion (empty when
+    the applicant did not self-assess). `public`: the recommended applications as announced in the
+    public notice (公示). No reviewer-level score, name or count is included.
+    """
+
+    round_id: int
+    round_name: str
+    rubric: Rubric
+    own: pd.DataFrame
+    gaps: pd.DataFrame
+    public: pd.DataFrame
+
+
+PUBLIC_COLUMNS = ["rank", "app:organisation", "app:title", "category", "region", "total", "band"]
+_PRIVATE_COLUMNS = ["app:id", "app:organisation_id", "disagreement_std", "disagreement_range", "disagreement_flag"]
+
+
+def applicant_results(store: Store, actor: Actor, round_id: int) -> ApplicantResults:
+    """An applicant's results, only after publication, only for their own organisation."""
+
+    def work(session: Session) -> ApplicantResults:
+        user = verified_user(session, actor, "applicant")
         round_ = load_round(session, round_id)
         if round_.state not in ACTION_STATES["results.view"]:
             raise AccessDenied()
-        return compute(store, session, round_)
+        ranked = compute(store, session, round_)
+        table = ranked.table
+        own = table[table["app:organisation_id"] == user.organisation_id]
+        own_ids = [int(i) for i in own["app:id"]]
+        rows = session.execute(
+            select(Application.reference, SelfAssessment.points)
+            .join(SelfAssessment, SelfAssessment.application_id == Application.id)
+            .where(Application.id.in_(own_ids))
+        ).all()
+        long = [(ref, cid, float(points)) for ref, text in rows for cid, points in json.loads(text).items()]
+        gaps = self_gaps(
+            ranked.rubric,
+            ranked.evaluation,
+            pd.DataFrame(long, columns=["application_id", "criterion_id", "points"]),
+        )
+        public = table.loc[table["recommended"].fillna(False).astype(bool), PUBLIC_COLUMNS].sort_values("rank")
+        return ApplicantResults(
+            round_id,
+            round_.name,
+            ranked.rubric,
+            own.drop(columns=_PRIVATE_COLUMNS).reset_index(drop=True),
+            gaps,
+            public.reset_index(drop=True),
+        )
 
     return store.read(actor, "results.view", work, target=f"round:{round_id}")

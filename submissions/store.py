@@ -9,6 +9,7 @@ actor and do one thing each, in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from rubrics.loader import load_rubric_text
+from rubrics.loader import validate_document
 from rubrics.schema import Rubric
 from submissions import audit
 from submissions.access import Actor
@@ -58,7 +59,8 @@ class Store:
         with self._rubrics_lock:
             cached = self._rubrics.get(content_hash)
         if cached is None:
-            cached = load_rubric_text(rubric_text)
+            # Rounds store the resolved rubric as JSON: the same validation, without the YAML parser.
+            cached = validate_document(json.loads(rubric_text), "round rubric")
             with self._rubrics_lock:
                 self._rubrics[content_hash] = cached
         return cached

@@ -126,19 +126,24 @@ def test_drafts_do_not_count(store, world):
 
 
 def test_applicants_see_results_only_after_publication(store, world):
-    round_, _ = round_under_review(store, world, per_applicant=1)
+    round_, submitted = round_under_review(store, world, per_applicant=1)
     score_everything(store, world, round_.id)
     applicant = world.applicants[0]
+    own = [a for a in submitted if a.organisation_id == applicant.organisation_id]
 
     with pytest.raises(AccessDenied):
-        ranking.published_ranking(store, applicant, round_.id)
+        ranking.applicant_results(store, applicant, round_.id)
     current = rounds.get_round(store, world.admin, round_.id)
     closed = rounds.advance(store, world.admin, round_.id, to_state="closed", seen_version=current.version)
     with pytest.raises(AccessDenied):
-        ranking.published_ranking(store, applicant, round_.id)
+        ranking.applicant_results(store, applicant, round_.id)
     rounds.advance(store, world.admin, round_.id, to_state="published", seen_version=closed.version)
 
-    assert len(ranking.published_ranking(store, applicant, round_.id).table) == 3
+    results = ranking.applicant_results(store, applicant, round_.id)
+
+    assert set(results.own["application_id"]) == {a.reference for a in own}
+    assert not {"app:id", "disagreement_std"} & set(results.own.columns)
+    assert list(results.public.columns) == ranking.PUBLIC_COLUMNS
 
 
 def test_reviewers_and_applicants_cannot_rank(store, world, scored_round):
