@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.messages import LANGUAGES, translator
+from ui.store import get_store
 
 st.set_page_config(page_title="信息消费示范评审", layout="wide")
+get_store()  # opens the database and upgrades its schema before any page runs
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = "zh"
