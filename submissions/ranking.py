@@ -75,7 +75,11 @@ class RoundRanking:
     settings: RoundSettings
     evaluation: Evaluation
     applications: pd.DataFrame  # id, reference, title, organisation_id, organisation, category, region
-    sheets: int
+    submitted_sheets: Sheets
+
+    @property
+    def sheets(self) -> int:
+        return len(self.submitted_sheets)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -182,7 +186,19 @@ def _applications(session: Session, round_id: int, rubric: Rubric) -> pd.DataFra
     return frame
 
 
-def _scores(session: Session, round_id: int, rubric: Rubric, applications: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+@dataclass(frozen=True)
+class Sheets:
+    """The submitted sheets a ranking used: one row per sheet, points in rubric criterion order."""
+
+    application_ids: np.ndarray  # store ids, ascending
+    reviewer_ids: np.ndarray  # user ids
+    points: np.ndarray  # (sheets, criteria), NaN where not scored
+
+    def __len__(self) -> int:
+        return len(self.application_ids)
+
+
+def _scores(session: Session, round_id: int, rubric: Rubric, applications: pd.DataFrame) -> tuple[pd.DataFrame, Sheets]:
     conflicted = exists().where(
         Conflict.application_id == ScoreSheet.application_id, Conflict.reviewer_id == ScoreSheet.reviewer_id
     )
@@ -197,7 +213,8 @@ def _scores(session: Session, round_id: int, rubric: Rubric, applications: pd.Da
     criteria = pd.Index([c.id for c in rubric.criteria])
     if not rows:
         empty = pd.DataFrame({"application_id": [], "reviewer_id": [], "criterion_id": [], "points": []})
-        return empty, 0
+        none = np.zeros(0, dtype=np.int64)
+        return empty, Sheets(none, none, np.zeros((0, len(criteria))))
     app_ids, reviewer_ids, texts = zip(*rows, strict=True)
     matrix = parse_points(list(texts), len(criteria))
     sheet_index, criterion_code = np.nonzero(~np.isnan(matrix))  # row-major: sheet by sheet, criteria in order
@@ -217,7 +234,7 @@ def _scores(session: Session, round_id: int, rubric: Rubric, applications: pd.Da
             "points": matrix[sheet_index, criterion_code],
         }
     )
-    return scores, len(rows)
+    return scores, Sheets(np.asarray(app_ids), reviewers, matrix)
 
 
 def _cache_get(store: Store, key: tuple) -> RoundRanking | None:

@@ -205,62 +205,74 @@ def save_sheet(
     `entries` maps criterion id to `{"points": ..., "comment": ...}`; a criterion with neither
     points nor comment is left unscored. `seen_version` is 0 for a sheet never saved.
     """
+    return store.write(
+        actor,
+        "sheet.save",
+        lambda session: save_sheet_in(
+            session, store, actor, application_id, entries=entries, seen_version=seen_version, submit=submit
+        ),
+        target=f"application:{application_id}",
+    )
 
-    def work(session: Session) -> SheetView:
-        app, round_ = _reviewer_application(session, actor, application_id)
-        sheet = _find_sheet(session, app.id, actor.user_id)
-        yours = {cid: dict(e) if not isinstance(e, Entry) else e for cid, e in entries.items()}
-        check_version(sheet.version if sheet else 0, seen_version, yours)
-        require_state(round_, "sheet.edit")
-        settings = settings_of(round_)
-        check_deadline(store, settings.review_deadline, "评分", "scoring")
-        if sheet is not None and sheet.status == "submitted":
-            raise RoundStateError(
-                "该评分表已提交,不能再修改;如需更正,请联系管理员退回。",
-                "This score sheet is submitted and can no longer be changed; ask an administrator to reopen it.",
-            )
-        rubric = rubric_of(store, round_)
-        status = "submitted" if submit else "draft"
-        contract = _contract(app, actor, entries, status)
-        raise_if_problems(
-            check_score_sheet(contract, rubric, min_comment_length=settings.min_comment_length if submit else 0)
-        )
-        points = {cid: e.points for cid, e in contract.entries.items()}
-        comments = {cid: e.comment for cid, e in contract.entries.items() if e.comment}
-        now = store.now()
-        before = (
-            None
-            if sheet is None
-            else {"status": sheet.status, "points": json.loads(sheet.points), "comments": json.loads(sheet.comments)}
-        )
-        if sheet is None:
-            sheet = ScoreSheet(
-                round_id=app.round_id,
-                application_id=app.id,
-                reviewer_id=actor.user_id,
-                created_at=now,
-            )
-            session.add(sheet)
-        sheet.points = encode_points(rubric, points)
-        sheet.comments = json.dumps(comments, ensure_ascii=False, sort_keys=True)
-        sheet.status = status
-        sheet.updated_at = now
-        sheet.submitted_at = now if submit else None
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "sheet.submit" if submit else "sheet.save",
-            "score_sheet",
-            sheet.id,
-            at=now,
-            round_id=app.round_id,
-            before=before,
-            after={"status": status, "points": json.loads(sheet.points), "comments": comments},
-        )
-        return _sheet_view(rubric, sheet, app.id, actor.user_id)
 
-    return store.write(actor, "sheet.save", work, target=f"application:{application_id}")
+def save_sheet_in(
+    session: Session,
+    store: Store,
+    actor: Actor,
+    application_id: int,
+    *,
+    entries: Mapping[str, Mapping | Entry],
+    seen_version: int,
+    submit: bool,
+) -> SheetView:
+    """`save_sheet` inside the caller's transaction (the offline upload saves several sheets at once)."""
+    app, round_ = _reviewer_application(session, actor, application_id)
+    sheet = _find_sheet(session, app.id, actor.user_id)
+    yours = {cid: dict(e) if not isinstance(e, Entry) else e for cid, e in entries.items()}
+    check_version(sheet.version if sheet else 0, seen_version, yours)
+    require_state(round_, "sheet.edit")
+    settings = settings_of(round_)
+    check_deadline(store, settings.review_deadline, "评分", "scoring")
+    if sheet is not None and sheet.status == "submitted":
+        raise RoundStateError(
+            "该评分表已提交,不能再修改;如需更正,请联系管理员退回。",
+            "This score sheet is submitted and can no longer be changed; ask an administrator to reopen it.",
+        )
+    rubric = rubric_of(store, round_)
+    status = "submitted" if submit else "draft"
+    contract = _contract(app, actor, entries, status)
+    raise_if_problems(
+        check_score_sheet(contract, rubric, min_comment_length=settings.min_comment_length if submit else 0)
+    )
+    points = {cid: e.points for cid, e in contract.entries.items()}
+    comments = {cid: e.comment for cid, e in contract.entries.items() if e.comment}
+    now = store.now()
+    before = (
+        None
+        if sheet is None
+        else {"status": sheet.status, "points": json.loads(sheet.points), "comments": json.loads(sheet.comments)}
+    )
+    if sheet is None:
+        sheet = ScoreSheet(round_id=app.round_id, application_id=app.id, reviewer_id=actor.user_id, created_at=now)
+        session.add(sheet)
+    sheet.points = encode_points(rubric, points)
+    sheet.comments = json.dumps(comments, ensure_ascii=False, sort_keys=True)
+    sheet.status = status
+    sheet.updated_at = now
+    sheet.submitted_at = now if submit else None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "sheet.submit" if submit else "sheet.save",
+        "score_sheet",
+        sheet.id,
+        at=now,
+        round_id=app.round_id,
+        before=before,
+        after={"status": status, "points": json.loads(sheet.points), "comments": comments},
+    )
+    return _sheet_view(rubric, sheet, app.id, actor.user_id)
 
 
 def declare_conflict(store: Store, actor: Actor, application_id: int, *, reason: str) -> None:
