@@ -379,8 +379,8 @@ def _attributes(tag: bytes) -> dict[str, str]:
 
 def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: XlsxLimits, titles: dict[str, str]) -> None:
     """Stream one part: its XML prolog through expat, its tags through a byte pattern."""
-    if member.is_dir() or member.filename.lower().startswith("xl/media/"):
-        return
+    if member.is_dir():
+        return  # any other part is looked at: a sheet may be stored under any name
     where = titles.get(member.filename, member.filename)
     is_content_types = member.filename == "[Content_Types].xml"
     parser = _prolog_parser(member.filename)
@@ -389,14 +389,17 @@ def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Xlsx
     rows = cells = row_cells = strings = 0
     dimension_seen = False
     with archive.open(member) as stream:
-        first = True
+        first = sniffing = True
         while chunk := stream.read(_CHUNK):
-            if first:
-                first = False
-                if chunk.startswith(_WIDE_SIGNATURES):
+            if sniffing:
+                # XML may start with any amount of whitespace; what follows it decides.
+                if first and chunk.startswith(_WIDE_SIGNATURES):
                     raise _not_utf8(member.filename)
-                if not chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and chunk.strip():
+                first = False
+                start = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")
+                if start and not start.startswith(b"<"):
                     return  # not XML (an image, a printer setting): no parser reads it as such
+                sniffing = not start
             if in_prolog:
                 in_prolog = _feed_prolog(parser, chunk, member.filename)
             if is_content_types:
@@ -430,7 +433,7 @@ def _scan_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Xlsx
                             f"超过{limits.shared_strings:,}个不同的文本",
                             limits,
                         )
-        if in_prolog:
+        if in_prolog and not sniffing:
             _feed_prolog(parser, b"", member.filename, final=True)
 
 
