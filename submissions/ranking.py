@@ -30,6 +30,7 @@ from sqlalchemy.sql import Select
 
 from rubrics.schema import Rubric
 from scoring import Evaluation, evaluate, self_gaps
+from scoring.compiled import compile_rubric
 from scoring.statistics import reliability
 from submissions.access import ACTION_STATES, Actor, require_state, verified_user
 from submissions.errors import AccessDenied
@@ -98,8 +99,10 @@ class RoundRanking:
         return pd.concat([table[["application_id"]], meta, table.drop(columns=["application_id"])], axis=1)
 
     def reliability(self) -> dict[str, object]:
-        main = ~np.isin(np.array([c.id for c in self.rubric.criteria]), list(self.rubric.bonus_ids))
-        return reliability(self.evaluation.panel, main)
+        """ICC forms and Kendall's W over reviewers' totals of the judged main criteria."""
+        panel = self.evaluation.panel
+        main = compile_rubric(self.rubric).judged_main[panel.judged_columns]
+        return reliability(panel, np.flatnonzero(main))
 
 
 def fetch_rows(session: Session, statement: Select) -> list[tuple]:
