@@ -255,6 +255,29 @@ def bench_concurrent_saves(store: Store, admin: Actor, threads: int = 8, saves: 
     return {"committed": sum(committed), "errors": len(errors), "retries": store.db.retries - retries_before}
 
 
+def bench_import(store: Store, admin: Actor, n: int) -> tuple[float, int]:
+    """Import N applications for the city rubric (44 columns) from a filled applicant workbook."""
+    from submissions import exports, imports
+    from tests.support.workbooks import fill, valid_row
+
+    rubric = load_rubric("city_comprehensive")
+    created = rounds.create_round(store, admin, name="导入基准", rubric_id=rubric.id)
+    opened = rounds.advance(store, admin, created.id, to_state="open", seen_version=created.version)
+    template = exports.applicant_template(store, admin, opened.id)
+    workbook = fill(template, rubric, [valid_row(rubric, i % 50, title=f"示范项目{i}") for i in range(n)])
+    seconds, outcome = timed(lambda: imports.import_applications(store, admin, opened.id, workbook))
+    assert outcome.ok, outcome.problems[:3]
+    return seconds, outcome.imported
+
+
+def bench_workbook(store: Store, admin: Actor, round_id: int) -> tuple[float, int]:
+    from submissions import exports
+
+    ranking.rank_round(store, admin, round_id)  # the ranking itself is measured above
+    seconds, data = timed(lambda: exports.ranking_export(store, admin, round_id))
+    return seconds, len(data)
+
+
 def report(label: str, seconds: float, target: float | None = None) -> None:
     verdict = "" if target is None else f"  target ≤ {target:.0f} s: {'met' if seconds <= target else 'MISSED'}"
     print(f"  {label:<44} {seconds:8.3f} s{verdict}")
@@ -278,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             report(f"rank {n} applications, first call", rank["first"], TARGETS["rank"])
             report(f"rank {n} applications, cache cleared", rank["uncached"], TARGETS["rank"])
             report(f"rank {n} applications, cached", rank["cached"])
+            seconds, size = bench_workbook(store, admin, rank["round_id"])
+            report(f"ranking workbook, {n} applications ({size / 1e6:.1f} MB)", seconds, TARGETS["workbook"])
+            seconds, imported = bench_import(store, admin, n)
+            report(f"import {imported} applications from a workbook", seconds, TARGETS["import"])
             saves = bench_concurrent_saves(store, admin)
             print(
                 f"  8 threads x 50 sheet saves: {saves['committed']} committed, {saves['errors']} errors, "

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -310,7 +312,11 @@ def ranking_workbook(
     if len(table):
         ranking.autofilter(0, 0, len(table), len(columns) - 1)
     writer.sheet(SHEETS[1], _criterion_columns(table, rubric, order), freeze_columns=2)
-    writer.sheet(SHEETS[2], _frame_columns(reviewer_scores, rubric, lang), freeze_columns=2)
+    # The reviewer detail (a row per sheet, ~10^6 cells in a large round) is written as XML directly
+    # and spliced in after XlsxWriter has finished: per-cell calls would take most of the time budget.
+    writer.sheet(SHEETS[2], _frame_columns(reviewer_scores.iloc[:0], rubric, lang), freeze_columns=2)
+    for c in range(reviewer_scores.shape[1]):
+        workbook.worksheets()[2].set_column(c, c, 18 if c < 2 else 12)
 
     stats = workbook.add_worksheet(SHEETS[3])
     next_row = writer.write(stats, _frame_columns(evaluation.reviewers, rubric, lang, reviewer_labels or {}))
@@ -324,7 +330,69 @@ def ranking_workbook(
 
     writer.sheet(SHEETS[5], _frame_columns(audit_summary, rubric, lang))
     workbook.close()
-    return buffer.getvalue()
+    rows = _detail_rows_xml(reviewer_scores, writer.score.xf_index)
+    return _splice_rows(buffer.getvalue(), sheet_number=3, rows_xml=rows, shape=reviewer_scores.shape)
+
+
+def _column_letters(count: int) -> list[str]:
+    letters = []
+    for index in range(count):
+        name, n = "", index + 1
+        while n:
+            n, rest = divmod(n - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def _xml_text(values: list[str]) -> np.ndarray:
+    escaped = [excel_text(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for v in values]
+    return np.array(escaped, dtype=np.dtypes.StringDType())
+
+
+def _detail_rows_xml(frame: pd.DataFrame, score_style: int | None) -> str:
+    """`<row>` elements for `frame` below a header row: text as inline strings (never formulas),
+    numbers as numbers in the 0.00 format, blanks left out. Built column-wise with numpy strings."""
+    if frame.empty:
+        return ""
+    n = len(frame)
+    strings = np.dtypes.StringDType()
+    row_numbers = np.arange(2, n + 2).astype(strings)
+    style = f' s="{score_style}"' if score_style is not None else ""
+    rows = np.full(n, "", dtype=strings)
+    for letter, name in zip(_column_letters(frame.shape[1]), frame.columns, strict=True):
+        series = frame[name]
+        ref = np.strings.add(f'<c r="{letter}', row_numbers)
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            text = np.strings.add(np.strings.add(ref, f'"{style}><v>'), values.astype(strings))
+            cells = np.where(np.isfinite(values), np.strings.add(text, "</v></c>"), "")
+        else:
+            shown = ["" if pd.isna(v) else (("是" if v else "否") if isinstance(v, bool) else str(v)) for v in series]
+            body = np.strings.add(np.strings.add(ref, '" t="inlineStr"><is><t xml:space="preserve">'), _xml_text(shown))
+            cells = np.where(np.array(shown, dtype=object) != "", np.strings.add(body, "</t></is></c>"), "")
+        rows = np.strings.add(rows, cells.astype(strings))
+    opened = np.strings.add(np.strings.add('<row r="', row_numbers), '">')
+    return "".join(np.strings.add(np.strings.add(opened, rows), "</row>").tolist())
+
+
+def _splice_rows(data: bytes, *, sheet_number: int, rows_xml: str, shape: tuple[int, int]) -> bytes:
+    """The workbook with `rows_xml` appended to one sheet's data and its dimension updated."""
+    if not rows_xml:
+        return data
+    name = f"xl/worksheets/sheet{sheet_number}.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == name:
+                xml = content.decode("utf-8")
+                last = f"{_column_letters(shape[1])[-1]}{shape[0] + 1}"
+                xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml, count=1)
+                xml = xml.replace("</sheetData>", rows_xml + "</sheetData>", 1)
+                content = xml.encode("utf-8")
+            target.writestr(item, content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def ranking_csv(evaluation_table: pd.DataFrame, rubric: Rubric, lang: str = "zh") -> bytes:
