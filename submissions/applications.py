@@ -302,16 +302,18 @@ def save_application(
 ) -> ApplicationView:
     """Save a draft: only the given fields change; values are checked, completeness is not."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise SubmissionError(
-            [
-                FieldProblem(name, "unknown_field", f"未知的申报字段“{name}”。", f"Unknown application field “{name}”.")
-                for name in sorted(unknown)
-            ]
-        )
 
     def work(session: Session) -> ApplicationView:
         app, round_ = _own_application(session, actor, application_id)
+        if unknown:
+            raise SubmissionError(
+                [
+                    FieldProblem(
+                        name, "unknown_field", f"未知的申报字段“{name}”。", f"Unknown application field “{name}”."
+                    )
+                    for name in sorted(unknown)
+                ]
+            )
         check_version(app.version, seen_version, dict(changes))
         _applicant_may_edit(store, round_)
         _require_draft(app)
@@ -434,6 +436,8 @@ def list_applications(store: Store, actor: Actor, round_id: int, *, status: str 
                 raise AccessDenied()
             query = query.where(Application.organisation_id == user.organisation_id)
         elif user.role == "reviewer":
+            if round_.state == "draft":
+                raise AccessDenied()
             if round_.state not in REVIEWER_STATES:
                 return []
             conflicted = select(Conflict.application_id).where(Conflict.reviewer_id == user.id)
@@ -568,6 +572,12 @@ def add_attachment(
     store: Store, actor: Actor, application_id: int, *, filename: str, data: bytes, criterion_id: str | None = None
 ) -> AttachmentView:
     """Store a file for a draft application under a generated id; limits are checked before any write."""
+    store.read(
+        actor,
+        "attachment.add",
+        lambda session: _own_application(session, actor, application_id),
+        target=f"application:{application_id}",
+    )
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise _attachment_problem(
             f"文件大小为{len(data) / 1048576:.1f} MB,超过{MAX_ATTACHMENT_BYTES // 1048576} MB 的上限;"

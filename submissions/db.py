@@ -45,6 +45,20 @@ def _is_retryable(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in _PG_RETRYABLE
 
 
+def _enable_wal(cursor: sqlite3.Cursor, patience: float) -> None:
+    """Switch a file to WAL. On a new file another connection's lock makes this fail at once rather
+    than wait (SQLite's busy handler does not cover the journal-mode change), so wait here instead."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
     """An engine with the pragmas and isolation described in the module docstring."""
     if url.startswith("sqlite"):
@@ -63,9 +77,9 @@ def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
         def _configure(dbapi_connection, _record) -> None:
             dbapi_connection.isolation_level = None  # the driver must not issue its own BEGIN
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={timeout_ms}")
+            _enable_wal(cursor, busy_timeout)
+            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
 

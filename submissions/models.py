@@ -252,7 +252,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(200))
+    actor_label: Mapped[str] = mapped_column(String(300))  # "display name (user name)": 200 + 64 + 3
     action: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(8))
     target_type: Mapped[str] = mapped_column(String(32))

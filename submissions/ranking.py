@@ -32,7 +32,7 @@ from rubrics.schema import Rubric
 from scoring import Evaluation, evaluate, self_gaps
 from scoring.compiled import compile_rubric
 from scoring.statistics import reliability
-from submissions.access import ACTION_STATES, Actor, require_state, verified_user
+from submissions.access import Actor, require_state, verified_user
 from submissions.errors import AccessDenied
 from submissions.models import (
     Application,
@@ -326,8 +326,9 @@ def applicant_results(store: Store, actor: Actor, round_id: int) -> ApplicantRes
     def work(session: Session) -> ApplicantResults:
         user = verified_user(session, actor, "applicant")
         round_ = load_round(session, round_id)
-        if round_.state not in ACTION_STATES["results.view"]:
+        if round_.state == "draft":
             raise AccessDenied()
+        require_state(round_, "results.view")
         ranked = compute(store, session, round_)
         table = ranked.table
         own = table[table["app:organisation_id"] == user.organisation_id]

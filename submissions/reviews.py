@@ -275,26 +275,23 @@ def save_sheet_in(
     return _sheet_view(rubric, sheet, app.id, actor.user_id)
 
 
+def _require_reason(reason: str, zh: str, en: str) -> None:
+    if not reason or len(reason) > 1000:
+        raise SubmissionError([FieldProblem("reason", "missing_reason", zh, en)])
+
+
 def declare_conflict(store: Store, actor: Actor, application_id: int, *, reason: str) -> None:
     """The reviewer declares a conflict of interest; the application leaves their list at once."""
     reason = reason.strip()
-    if not reason or len(reason) > 1000:
-        raise SubmissionError(
-            [
-                FieldProblem(
-                    "reason",
-                    "missing_reason",
-                    "请说明回避理由(1至1000个字)。",
-                    "Give the reason for the conflict (1 to 1000 characters).",
-                )
-            ]
-        )
 
     def work(session: Session) -> None:
         user = verified_user(session, actor, "reviewer")
         app = session.get(Application, application_id)
         if app is None or not reviewer_may_see(session, app, user.id):
             raise AccessDenied()
+        _require_reason(
+            reason, "请说明回避理由(1至1000个字)。", "Give the reason for the conflict (1 to 1000 characters)."
+        )
         round_ = load_round(session, app.round_id)
         require_state(round_, "conflict.declare")
         session.add(
@@ -374,20 +371,12 @@ def panel_view(store: Store, actor: Actor, application_id: int) -> list[PanelEnt
 def reopen_sheet(store: Store, actor: Actor, application_id: int, reviewer_id: int, *, reason: str) -> SheetView:
     """Return a submitted sheet to draft so its reviewer can correct it; the reason is audited."""
     reason = reason.strip()
-    if not reason or len(reason) > 1000:
-        raise SubmissionError(
-            [
-                FieldProblem(
-                    "reason",
-                    "missing_reason",
-                    "请填写退回理由(1至1000个字)。",
-                    "Give the reason for reopening (1 to 1000 characters).",
-                )
-            ]
-        )
 
     def work(session: Session) -> SheetView:
         verified_user(session, actor, "admin")
+        _require_reason(
+            reason, "请填写退回理由(1至1000个字)。", "Give the reason for reopening (1 to 1000 characters)."
+        )
         sheet = _find_sheet(session, application_id, reviewer_id)
         if sheet is None:
             raise AccessDenied()

@@ -177,6 +177,7 @@ def create_round(
     """A new round in draft, from a shipped rubric (`rubric_id`) or an uploaded one (`rubric_text`)."""
     if (rubric_id is None) == (rubric_text is None):
         raise ValueError("give exactly one of rubric_id and rubric_text")
+    store.read(actor, "round.create", lambda session: verified_user(session, actor, "admin"), target="round:new")
     rubric = load_rubric(rubric_id) if rubric_id is not None else load_rubric_text(rubric_text or "")
     name = name.strip()
     if not name or len(name) > 200:

@@ -82,9 +82,10 @@ class Store:
 
     def _log_denial(self, actor: Actor | None, action: str, target: str) -> None:
         kind, _, ident = target.partition(":")
+        round_id = int(ident) if kind == "round" and ident.isdigit() else None
         self.db.write(
             lambda session: audit.record(
-                session, actor, action, kind or "-", ident or None, at=self.now(), outcome="denied"
+                session, actor, action, kind or "-", ident or None, at=self.now(), outcome="denied", round_id=round_id
             )
         )
 

@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("actor_label", sa.String(length=200), nullable=False),
+        sa.Column("actor_label", sa.String(length=300), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("outcome", sa.String(length=8), nullable=False),
         sa.Column("target_type", sa.String(length=32), nullable=False),

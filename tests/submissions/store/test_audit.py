@@ -225,21 +225,6 @@ def test_denials_are_found_by_outcome(store, world, review):
 # -- who is named --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="audit_log.actor_label is VARCHAR(200) but holds 'display name (user name)', up to "
-                "200 + 64 + 3 characters: on PostgreSQL such a user's login, every change and every denial "
-                "fail with DataError (value too long), and a denial is not reported as AccessDenied",
-            ),
-        ),
-    ],
-)
 def test_user_with_the_longest_allowed_names_can_work_and_is_logged(store, world, backend):
     opened = open_round(store, world)
     user = accounts.create_user(

@@ -104,21 +104,6 @@ def _hold_migration_lock(backend: str, url: str, taken: threading.Event, release
     engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param(
-            "sqlite",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="on a new SQLite file the connect hook's PRAGMA journal_mode=WAL fails at once with "
-                "'database is locked' while another connection holds a lock, instead of waiting out the busy "
-                "timeout; two servers starting together on a new data directory fail this way about 1 in 7 tries",
-            ),
-        ),
-        "postgresql",
-    ],
-)
 def test_server_starting_while_another_holds_the_migration_lock_waits_then_comes_up(backend, empty_url, engine):
     taken, released = threading.Event(), []
     holder = threading.Thread(target=_hold_migration_lock, args=(backend, empty_url, taken, released))

@@ -351,7 +351,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "submit_application": {"admin": "-DDDDD", "reviewer": "-DDDDD", "applicant": "-YSSSS"},
     "withdraw_application": {"admin": "-DDDDD", "reviewer": "-DDDDD", "applicant": "-YSSSS"},
     "add_attachment": {"admin": "-DDDDD", "reviewer": "-DDDDD", "applicant": "-YSSSS"},
-    "save_self_assessment": {"admin": "-DDDDD", "reviewer": "-DDDDD", "applicant": "-YYSSS"},  # see KNOWN_BUGS
+    # self-assessment belongs to the application phase: it is compared with the panel afterwards
+    "save_self_assessment": {"admin": "-DDDDD", "reviewer": "-DDDDD", "applicant": "-YSSSS"},
     "get_self_assessment": {"admin": "-YYYYY", "reviewer": "-DDDDD", "applicant": "-YYYYY"},
     # reviewers see an assigned application once the review has started
     "get_application": {"admin": "-YYYYY", "reviewer": "-DYYYY", "applicant": "-YYYYY"},
@@ -364,23 +365,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "declare_conflict": {"admin": "-DDDDD", "reviewer": "-YYSSS", "applicant": "-DDDDD"},
 }
 
-RESULTS_BUG = (
-    "applicant_results refuses a round the applicant can see, in a state before publication, with AccessDenied "
-    "instead of the RoundStateError that ACTION_STATES['results.view'] and its label exist to explain"
-)
-LISTING_BUG = (
-    "list_applications returns [] to a reviewer for a draft round, which they cannot see, but AccessDenied for a "
-    "round that does not exist: the answer tells which draft rounds exist"
-)
-SELF_ASSESSMENT_BUG = (
-    "the spec lets applicants self-assess while open or under_review; since b0f592f ACTION_STATES allows only open "
-    "(and save_self_assessment checks the application deadline), so the applicant gets RoundStateError"
-)
-KNOWN_BUGS: dict[tuple[str, str, str], str] = {
-    **{("applicant_results", "applicant", s): RESULTS_BUG for s in ("open", "under_review", "closed")},
-    ("list_applications", "reviewer", "draft"): LISTING_BUG,
-    ("save_self_assessment", "applicant", "under_review"): SELF_ASSESSMENT_BUG,
-}
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
 
 
 def actor_for(role: str, world: World) -> Actor:
@@ -646,11 +631,6 @@ INVALID_INPUT_CALLS: dict[str, tuple[str, Callable[[Store, Stage], object]]] = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="input is validated before the caller's role is checked: a caller who may not use the service at all "
-    "gets SubmissionError (how to fill in the form) instead of AccessDenied, and no denial is logged",
-)
 @pytest.mark.parametrize("call", list(INVALID_INPUT_CALLS))
 def test_caller_without_permission_is_denied_before_input_is_checked(matrix, call):
     stage = matrix.stage("under_review")

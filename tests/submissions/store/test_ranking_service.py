@@ -9,7 +9,7 @@ import pytest
 
 from scoring import evaluate
 from submissions import ranking, reviews, rounds
-from submissions.errors import AccessDenied
+from submissions.errors import AccessDenied, RoundStateError
 from submissions.models import Application, Organisation, ScoreSheet
 from tests.submissions.store.scenario import (
     assigned_pairs,
@@ -131,11 +131,11 @@ def test_applicants_see_results_only_after_publication(store, world):
     applicant = world.applicants[0]
     own = [a for a in submitted if a.organisation_id == applicant.organisation_id]
 
-    with pytest.raises(AccessDenied):
+    with pytest.raises(RoundStateError):
         ranking.applicant_results(store, applicant, round_.id)
     current = rounds.get_round(store, world.admin, round_.id)
     closed = rounds.advance(store, world.admin, round_.id, to_state="closed", seen_version=current.version)
-    with pytest.raises(AccessDenied):
+    with pytest.raises(RoundStateError):
         ranking.applicant_results(store, applicant, round_.id)
     rounds.advance(store, world.admin, round_.id, to_state="published", seen_version=closed.version)
 
