@@ -732,17 +732,26 @@ def _python_rows(df: pd.DataFrame) -> Iterator[list]:
         yield [_python_value(column[i]) for column in columns]
 
 
-def _python_value(value: object) -> object:
+def plain_value(value: object) -> object:
+    """A plain Python value: NA/NaN -> None, numpy scalars -> int/float/bool, Decimal -> float,
+    Timestamps -> naive datetimes (Excel has no time zones)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)
-    if not isinstance(value, _EXCEL_TYPES):
+    return value
+
+
+def _python_value(value: object) -> object:
+    value = plain_value(value)
+    if value is not None and not isinstance(value, _EXCEL_TYPES):
         value = str(value)  # anything else is written as its text
     return value

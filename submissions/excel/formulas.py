@@ -13,16 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from scoring.tabular import neutralise
+from scoring.tabular import neutralise, plain_value
 
 __all__ = ["FORMULA_PREFIXES", "csv_bytes", "looks_like_formula", "plain", "put_text", "write_text", "write_value"]
 
@@ -58,20 +55,8 @@ def write_text(worksheet: object, row: int, column: int, text: str, cell_format:
 
 
 def plain(value: object) -> object:
-    """A plain Python value: NA/NaN -> None, numpy scalars -> int/float/bool, Decimal -> float."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    return value
+    """A plain Python value for a cell (see `scoring.tabular.plain_value`)."""
+    return plain_value(value)
 
 
 def write_value(
