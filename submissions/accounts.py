@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from rubrics.credit_code import problem as credit_code_problem
 from submissions import audit
 from submissions.access import Actor, verified_user
-from submissions.errors import FieldProblem, LoginFailed, SubmissionError
+from submissions.errors import AccessDenied, FieldProblem, LoginFailed, SubmissionError
 from submissions.models import ROLES, LoginThrottle, Organisation, User
 from submissions.store import Store
 
@@ -308,8 +308,6 @@ def set_active(store: Store, actor: Actor, user_id: int, *, active: bool) -> Use
         verified_user(session, actor, "admin")
         user = session.get(User, user_id)
         if user is None or user.id == actor.user_id:
-            from submissions.errors import AccessDenied
-
             raise AccessDenied()
         before = user.active
         user.active = active

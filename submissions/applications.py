@@ -31,7 +31,7 @@ from submissions.access import Actor, require_state, verified_user
 from submissions.config import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_APPLICATION
 from submissions.contracts import Application as ApplicationContract
 from submissions.contracts import SelfAssessment as SelfAssessmentContract
-from submissions.errors import AccessDenied, FieldProblem, SubmissionError, raise_if_problems
+from submissions.errors import AccessDenied, FieldProblem, RoundStateError, SubmissionError, raise_if_problems
 from submissions.models import Application, Assignment, Attachment, Conflict, Organisation, ReviewRound, SelfAssessment
 from submissions.rounds import check_deadline, load_round, next_reference, rubric_of, settings_of
 from submissions.store import Store
@@ -233,8 +233,6 @@ def _applicant_may_edit(store: Store, round_: ReviewRound) -> None:
 
 def _require_draft(app: Application) -> None:
     if app.status != "draft":
-        from submissions.errors import RoundStateError
-
         shown = {"submitted": ("已提交", "submitted"), "withdrawn": ("已撤回", "withdrawn")}[app.status]
         raise RoundStateError(
             f"该申报{shown[0]},不能再修改。",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from submissions import audit
 from submissions.access import Actor, require_state, verified_user
 from submissions.applications import REVIEWER_STATES
+from submissions.errors import AccessDenied
 from submissions.excel.applications import application_template
 from submissions.excel.panel import PanelRow, panel_template
 from submissions.excel.ranking import ranking_csv, ranking_workbook
@@ -118,8 +119,6 @@ def applicant_template(store: Store, actor: Actor, round_id: int) -> bytes:
         user = verified_user(session, actor)
         round_ = load_round(session, round_id)
         if round_.state not in visible_states(user.role):
-            from submissions.errors import AccessDenied
-
             raise AccessDenied()
         return application_template(rubric_of(store, round_), regions=settings_of(round_).regions)
 
@@ -130,34 +129,28 @@ def applicant_template(store: Store, actor: Actor, round_id: int) -> bytes:
 
 def reviewer_template(store: Store, actor: Actor, round_id: int) -> bytes:
     """The reviewer's offline workbook: their assigned applications × criteria, with their drafts."""
-    from submissions.reviews import get_sheet
-
     assigned = my_assignments(store, actor, round_id)
 
     def work(session: Session) -> tuple:
         verified_user(session, actor, "reviewer")
         round_ = load_round(session, round_id)
         if round_.state not in REVIEWER_STATES:
-            from submissions.errors import AccessDenied
-
             raise AccessDenied()
         return round_.name, rubric_of(store, round_)
 
     name, rubric = store.read(actor, "export.reviewer_template", work, target=f"round:{round_id}")
     labels = {c.id: c.label.zh for c in rubric.categories}
-    rows = []
-    for item in assigned:
-        sheet = get_sheet(store, actor, item.application_id)
-        rows.append(
-            PanelRow(
-                item.reference,
-                item.title,
-                item.organisation,
-                labels.get(item.category, item.category),
-                {cid: e.points for cid, e in sheet.entries.items()},
-                {cid: e.comment for cid, e in sheet.entries.items() if e.comment},
-            )
+    rows = [
+        PanelRow(
+            item.reference,
+            item.title,
+            item.organisation,
+            labels.get(item.category, item.category),
+            {cid: e.points for cid, e in item.entries.items()},
+            {cid: e.comment for cid, e in item.entries.items() if e.comment},
         )
+        for item in assigned
+    ]
     data = panel_template(rubric, reviewer=actor.display_name, round_name=name, applications=rows)
     _log_export(store, actor, "export.reviewer_template", round_id, {"applications": len(rows)})
     return data

@@ -18,6 +18,7 @@ from submissions import audit
 from submissions.access import Actor, require_state, verified_user
 from submissions.accounts import add_organisation
 from submissions.applications import REVIEWER_STATES, reviewer_may_see
+from submissions.errors import AccessDenied
 from submissions.excel.applications import read_applications
 from submissions.excel.errors import CellProblem
 from submissions.excel.panel import read_panel
@@ -49,8 +50,6 @@ def _round_and_rubric(store: Store, actor: Actor, round_id: int, role: str, acti
         if role == "admin":
             require_state(round_, action)
         elif round_.state not in REVIEWER_STATES:
-            from submissions.errors import AccessDenied
-
             raise AccessDenied()
         return round_, rubric_of(store, round_)
 

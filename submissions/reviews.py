@@ -67,6 +67,7 @@ class AssignmentView:
     sheet_status: str
     sheet_version: int
     review_deadline: dt.datetime | None
+    entries: dict[str, Entry]  # the reviewer's own points and comments so far
 
 
 def encode_points(rubric: Rubric, points: Mapping[str, Decimal]) -> str:
@@ -133,6 +134,7 @@ def my_assignments(store: Store, actor: Actor, round_id: int) -> list[Assignment
         if round_.state == "draft":
             raise AccessDenied()
         deadline = settings_of(round_).review_deadline
+        rubric = rubric_of(store, round_)
         conflicted = select(Conflict.application_id).where(Conflict.reviewer_id == user.id)
         rows = session.execute(
             select(Application, Organisation, ScoreSheet)
@@ -158,6 +160,7 @@ def my_assignments(store: Store, actor: Actor, round_id: int) -> list[Assignment
                 sheet.status if sheet else "new",
                 sheet.version if sheet else 0,
                 deadline,
+                _sheet_view(rubric, sheet, app.id, user.id).entries,
             )
             for app, org, sheet in rows
         ]

@@ -23,7 +23,7 @@ from rubrics.schema import Band, PanelSettings, Rubric
 from scoring.settings import Settings
 from submissions import audit
 from submissions.access import STATE_LABELS, Actor, require_state, verified_user
-from submissions.errors import AccessDenied, FieldProblem, RoundStateError, SubmissionError
+from submissions.errors import AccessDenied, DeadlinePassed, FieldProblem, RoundStateError, SubmissionError
 from submissions.models import ROUND_STATES, Assignment, ReviewRound
 from submissions.regions import PROVINCIAL_DIVISIONS
 from submissions.store import Store
@@ -305,11 +305,8 @@ def advance(store: Store, actor: Actor, round_id: int, *, to_state: str, seen_ve
 
 
 def visible_states(role: str) -> frozenset[str]:
-    if role == "admin":
-        return frozenset(ROUND_STATES)
-    if role == "reviewer":
-        return frozenset({"open", "under_review", "closed", "published", "final"})
-    return frozenset({"open", "under_review", "closed", "published", "final"})
+    """Admins see every round; everyone else every round past draft."""
+    return frozenset(ROUND_STATES) if role == "admin" else frozenset(ROUND_STATES) - {"draft"}
 
 
 def list_rounds(store: Store, actor: Actor) -> list[RoundView]:
@@ -361,8 +358,6 @@ def next_reference(session: Session, round_id: int) -> str:
 
 def check_deadline(store: Store, deadline: dt.datetime | None, what_zh: str, what_en: str) -> None:
     """Refuse a save after `deadline`, judged by the server's clock at save time."""
-    from submissions.errors import DeadlinePassed
-
     if deadline is not None and store.now() > deadline:
         shown = deadline.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
         raise DeadlinePassed(
