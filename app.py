@@ -1,17 +1,32 @@
-"""Entry point: a router. Pages live in app_pages/ and call the libraries; nothing is computed here."""
+"""Entry point: a router. The page list comes from the signed-in user's role; nothing is computed here.
+
+Pages live in app_pages/ and check the role again themselves, since a page left out of the menu is
+still reachable by URL. Signed out, every page's address still resolves (so a deep link survives
+the sign-in) but only the sign-in form runs.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from ui.login import login_form
 from ui.messages import LANGUAGES, translator
+from ui.navigation import PAGES, SECTIONS, PageSpec, pages_for
+from ui.session import current_actor, sign_out
 from ui.store import get_store
+from ui.text import escaped
 
-st.set_page_config(page_title="信息消费示范评审", layout="wide")
+
+def page(spec: PageSpec, t, *, default: bool = False) -> st.Page:
+    return st.Page(spec.path, title=t(spec.title), icon=spec.icon, url_path=spec.url, default=default)
+
+
+st.set_page_config(page_title="信息消费示范评审", page_icon=":material/how_to_vote:", layout="wide")
 get_store()  # opens the database and upgrades its schema before any page runs
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = "zh"
+actor = current_actor()  # ends an idle or expired session before anything renders
 st.sidebar.radio(
     translator(st.session_state["lang"])("language"),
     list(LANGUAGES),
@@ -21,5 +36,14 @@ st.sidebar.radio(
 )
 t = translator(st.session_state["lang"])
 
-pages = [st.Page("app_pages/rubric_library.py", title=t("library"), icon=":material/menu_book:", default=True)]
-st.navigation(pages).run()
+if actor is None:
+    st.navigation([page(spec, t, default=i == 0) for i, spec in enumerate(PAGES)], position="hidden")
+    login_form()
+else:
+    mine = pages_for(actor.role)
+    own = [page(spec, t, default=i == 0) for i, spec in enumerate(mine) if spec.roles == (actor.role,)]
+    shared = [page(spec, t) for spec in mine if spec.roles != (actor.role,)]
+    with st.sidebar:
+        st.caption(escaped(t("signed_in_as", name=actor.display_name)) + f" · {t('role_' + actor.role)}")
+        st.button(t("logout"), on_click=sign_out, icon=":material/logout:", width="stretch")
+    st.navigation({t(SECTIONS[actor.role]): own, t("section_general"): shared}).run()

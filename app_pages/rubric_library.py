@@ -6,10 +6,11 @@ import streamlit as st
 
 from rubrics import content_hash, list_rubrics, load_rubric
 from rubrics.catalogue import bands_table, criteria_table, rules_table
-from ui.messages import translator
+from ui.session import lang as session_lang
+from ui.session import require_role, t
 
-lang = st.session_state.get("lang", "zh")
-t = translator(lang)
+require_role("library", "admin", "reviewer", "applicant")
+lang = session_lang()
 
 st.title(t("library"))
 st.caption(t("library_intro"))

@@ -402,3 +402,28 @@ def login(store: Store, username: str, password: str) -> Actor:
 
 def actor_of_view(user: UserView) -> Actor:
     return Actor(user.id, user.username, user.display_name, user.role, user.organisation_id, user.region)
+
+
+# -- sessions -------------------------------------------------------------------------------------
+
+SIGN_OUT_REASONS = frozenset({"user", "idle", "absolute"})
+
+
+def logout(store: Store, actor: Actor, *, reason: str = "user") -> None:
+    """Record the end of a session: by the user, or by the idle or absolute timeout."""
+    if reason not in SIGN_OUT_REASONS:
+        raise ValueError(f"unknown sign-out reason {reason!r}")
+
+    def work(session: Session) -> None:
+        audit.record(session, actor, "logout", "user", actor.user_id, at=store.now(), after={"reason": reason})
+
+    store.db.write(work)
+
+
+def page_denied(store: Store, actor: Actor | None, page: str) -> None:
+    """Record that someone opened a page their role may not use (reached by URL or stale state)."""
+
+    def work(session: Session) -> None:
+        audit.record(session, actor, "page.open", "page", page, at=store.now(), outcome="denied")
+
+    store.db.write(work)

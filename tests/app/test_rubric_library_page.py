@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from rubrics import list_rubrics, load_rubric
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+LIBRARY = "app_pages/rubric_library.py"
 
 
-def run_app(lang: str = "zh", rubric_id: str | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.session_state["lang"] = lang
-    if rubric_id:
-        app.session_state["library_rubric"] = rubric_id
-    return app.run()
+@pytest.fixture
+def run_app(pages):
+    def run(lang: str = "zh", rubric_id: str | None = None, user: str = "chensiyuan"):
+        app = pages.open(None, user=user, lang=lang)
+        if rubric_id:
+            app.session_state["library_rubric"] = rubric_id
+        return app.switch_page(LIBRARY).run()
+
+    return run
 
 
-def test_library_renders_in_chinese_by_default():
+def test_library_renders_in_chinese_by_default(run_app):
     app = run_app()
 
     assert not app.exception
@@ -28,7 +28,7 @@ def test_library_renders_in_chinese_by_default():
     assert [s.value for s in app.subheader] == ["评分指标", "资格条件与一票否决", "推荐档次", "评审默认设置"]
 
 
-def test_library_switches_to_english():
+def test_library_switches_to_english(run_app):
     app = run_app("en")
 
     assert not app.exception
@@ -36,7 +36,7 @@ def test_library_switches_to_english():
 
 
 @pytest.mark.parametrize("rubric_id", list_rubrics())
-def test_library_shows_every_criterion_with_its_clause(rubric_id):
+def test_library_shows_every_criterion_with_its_clause(run_app, rubric_id):
     rubric = load_rubric(rubric_id)
 
     app = run_app("zh", rubric_id)
