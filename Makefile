@@ -25,6 +25,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_app.py
+	$(BIN)/python bench/bench_cold_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

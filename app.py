@@ -27,11 +27,15 @@ get_store()  # opens the database and upgrades its schema before any page runs
 if "lang" not in st.session_state:
     st.session_state["lang"] = "zh"
 actor = current_actor()  # ends an idle or expired session before anything renders
+# The language lives in a plain session key: a widget's own key is dropped when a page switch
+# interrupts a run, and the choice must survive that.
 st.sidebar.radio(
     translator(st.session_state["lang"])("language"),
     list(LANGUAGES),
+    index=list(LANGUAGES).index(st.session_state["lang"]),
     format_func=LANGUAGES.get,
-    key="lang",
+    key="lang_choice",
+    on_change=lambda: st.session_state.update(lang=st.session_state["lang_choice"]),
     horizontal=True,
 )
 t = translator(st.session_state["lang"])

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
@@ -84,6 +86,38 @@ def _check_password(password: str) -> None:
         )
 
 
+def _check_credit_code(credit_code: str) -> str:
+    code = credit_code.strip().upper()
+    english = credit_code_problem(code)
+    if english is not None:
+        raise _problem(
+            "credit_code", "bad_credit_code", f"统一社会信用代码“{code}”无效,请核对后重新填写。", f"{english}."
+        )
+    return code
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise _problem(
+            "role",
+            "bad_role",
+            "角色只能是管理员、评审专家或申报单位。",
+            "The role must be admin, reviewer or applicant.",
+        )
+
+
+def _check_username(username: str) -> str:
+    login = normalise_username(username)
+    if not login or len(login) > 64 or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in login):
+        raise _problem(
+            "username",
+            "bad_username",
+            "用户名应为1至64个字符,不含空格或控制字符。",
+            "The user name must have 1 to 64 characters, without spaces or control characters.",
+        )
+    return login
+
+
 def hashed(password: str) -> str:
     """The argon2id hash of an acceptable password (the policy is checked first)."""
     _check_password(password)
@@ -111,12 +145,7 @@ def add_organisation(session: Session, store: Store, actor: Actor | None, *, nam
     """Insert an organisation inside the caller's transaction (used by imports as well)."""
     name = _check_name(name, "name", "单位名称", "organisation name")
     region = _check_name(region, "region", "所在地区", "region", limit=64)
-    code = credit_code.strip().upper()
-    english = credit_code_problem(code)
-    if english is not None:
-        raise _problem(
-            "credit_code", "bad_credit_code", f"统一社会信用代码“{code}”无效,请核对后重新填写。", f"{english}."
-        )
+    code = _check_credit_code(credit_code)
     if session.scalar(select(Organisation.id).where(Organisation.credit_code == code)) is not None:
         raise _problem(
             "credit_code",
@@ -172,21 +201,8 @@ def _add_user(
     organisation_id: int | None,
     region: str | None,
 ) -> User:
-    if role not in ROLES:
-        raise _problem(
-            "role",
-            "bad_role",
-            "角色只能是管理员、评审专家或申报单位。",
-            "The role must be admin, reviewer or applicant.",
-        )
-    login = normalise_username(username)
-    if not login or len(login) > 64 or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in login):
-        raise _problem(
-            "username",
-            "bad_username",
-            "用户名应为1至64个字符,不含空格或控制字符。",
-            "The user name must have 1 to 64 characters, without spaces or control characters.",
-        )
+    _check_role(role)
+    login = _check_username(username)
     display_name = _check_name(display_name, "display_name", "姓名", "display name")
     if role == "applicant" and organisation_id is None:
         raise _problem(
@@ -402,6 +418,109 @@ def login(store: Store, username: str, password: str) -> Actor:
 
 def actor_of_view(user: UserView) -> Actor:
     return Actor(user.id, user.username, user.display_name, user.role, user.organisation_id, user.region)
+
+
+# -- for the administrators' pages and the accounts import ------------------------------------------
+
+
+def _collected(*checks: Callable[[], object]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for check in checks:
+        try:
+            check()
+        except SubmissionError as exc:
+            problems += exc.problems
+    return problems
+
+
+def password_problems(password: str) -> list[FieldProblem]:
+    """What the password policy says about `password` (nothing when it is acceptable)."""
+    return _collected(lambda: _check_password(password))
+
+
+def organisation_problems(*, name: str, credit_code: str, region: str) -> list[FieldProblem]:
+    """Every field problem `add_organisation` would find before looking at the store, not just the first."""
+    return _collected(
+        lambda: _check_name(name, "name", "单位名称", "organisation name"),
+        lambda: _check_name(region, "region", "所在地区", "region", limit=64),
+        lambda: _check_credit_code(credit_code),
+    )
+
+
+def user_problems(*, username: str, display_name: str, role: str, password: str) -> list[FieldProblem]:
+    """Every field problem `create_user` would find before looking at the store, not just the first."""
+    return _collected(
+        lambda: _check_role(role),
+        lambda: _check_username(username),
+        lambda: _check_name(display_name, "display_name", "姓名", "display name"),
+        lambda: _check_password(password),
+    )
+
+
+def add_user(
+    session: Session,
+    store: Store,
+    actor: Actor | None,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password_hash: str,
+    organisation_id: int | None,
+    region: str | None,
+) -> UserView:
+    """Insert a user inside the caller's transaction, checked like `create_user` (used by imports).
+
+    The caller hashes the password first (`hashed`), outside any transaction: it takes ~40 ms.
+    """
+    return _user_view(
+        _add_user(
+            session,
+            store,
+            actor,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            organisation_id=organisation_id,
+            region=region,
+        )
+    )
+
+
+def organisation_ids_by_code(session: Session, codes: set[str]) -> dict[str, int]:
+    """Registered organisations among `codes`: credit code -> id."""
+    if not codes:
+        return {}
+    query = select(Organisation.credit_code, Organisation.id).where(Organisation.credit_code.in_(sorted(codes)))
+    return {code: org_id for code, org_id in session.execute(query).tuples()}
+
+
+def user_directory(store: Store, actor: Actor) -> pd.DataFrame:
+    """Every user with their organisation's name, in creation order (admins only)."""
+
+    def work(session: Session) -> pd.DataFrame:
+        verified_user(session, actor, "admin")
+        rows = session.execute(
+            select(
+                User.id,
+                User.username,
+                User.display_name,
+                User.role,
+                Organisation.name,
+                User.region,
+                User.active,
+                User.created_at,
+            )
+            .outerjoin(Organisation, Organisation.id == User.organisation_id)
+            .order_by(User.id)
+        ).all()
+        return pd.DataFrame(
+            rows,
+            columns=["id", "username", "display_name", "role", "organisation", "region", "active", "created_at"],
+        )
+
+    return store.read(actor, "user.list", work)
 
 
 # -- sessions -------------------------------------------------------------------------------------

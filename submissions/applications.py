@@ -21,21 +21,31 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rubrics.schema import Rubric
+from scoring.selfassess import criterion_comparison
 from submissions import audit
 from submissions.access import Actor, require_state, verified_user
 from submissions.config import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_APPLICATION
 from submissions.contracts import Application as ApplicationContract
 from submissions.contracts import SelfAssessment as SelfAssessmentContract
-from submissions.errors import AccessDenied, FieldProblem, RoundStateError, SubmissionError, raise_if_problems
+from submissions.errors import (
+    AccessDenied,
+    FieldProblem,
+    OperationError,
+    RoundStateError,
+    SubmissionError,
+    raise_if_problems,
+)
 from submissions.models import Application, Assignment, Attachment, Conflict, Organisation, ReviewRound, SelfAssessment
-from submissions.rounds import check_deadline, load_round, next_reference, rubric_of, settings_of
+from submissions.ranking import applicant_results
+from submissions.rounds import check_deadline, get_round, load_round, next_reference, rubric_of, settings_of
 from submissions.store import Store
-from submissions.validation import check_application, check_self_assessment
+from submissions.validation import _credit_code_problems, check_application, check_self_assessment
 from submissions.versioning import check_version
 
 EDITABLE_FIELDS = ("category", "region", "title", "indicators", "declarations", "narratives", "evidence")
@@ -681,3 +691,263 @@ def delete_attachment(store: Store, actor: Actor, attachment_id: str) -> None:
 
     store.write(actor, "attachment.delete", work, target=f"attachment:{attachment_id}")
     # The file stays until a purge: the audit log may need to show what was removed.
+
+
+# -- what the applicant pages show ------------------------------------------------------------------
+# Read-only helpers: each answers one page's question in one transaction, applying exactly the
+# rules the writing operations above apply, so a page never offers what the service would refuse.
+
+
+@dataclass(frozen=True)
+class OwnApplication:
+    """One of the organisation's applications, with what the overview of all rounds shows beside it."""
+
+    application: ApplicationView
+    round_name: str
+    round_state: str
+    category_zh: str
+    category_en: str
+    self_assessed: bool
+
+    def category_label(self, lang: str) -> str:
+        return self.category_en if lang == "en" else self.category_zh
+
+
+def list_own_applications(store: Store, actor: Actor) -> list[OwnApplication]:
+    """The applicant's organisation's applications in every round it may see, newest round first."""
+
+    def work(session: Session) -> list[OwnApplication]:
+        user = verified_user(session, actor, "applicant")
+        rows = session.execute(
+            select(Application, ReviewRound, Organisation, SelfAssessment.version)
+            .join(ReviewRound, ReviewRound.id == Application.round_id)
+            .join(Organisation, Organisation.id == Application.organisation_id)
+            .outerjoin(SelfAssessment, SelfAssessment.application_id == Application.id)
+            .where(Application.organisation_id == user.organisation_id, ReviewRound.state != "draft")
+            .order_by(ReviewRound.id.desc(), Application.id)
+        ).all()
+        result = []
+        for app, round_, org, self_version in rows:
+            labels = {c.id: c.label for c in rubric_of(store, round_).categories}
+            label = labels.get(app.category)
+            result.append(
+                OwnApplication(
+                    _view(app, org),
+                    round_.name,
+                    round_.state,
+                    label.zh if label else app.category,
+                    label.en if label else app.category,
+                    self_version is not None,
+                )
+            )
+        return result
+
+    return store.read(actor, "application.list", work)
+
+
+@dataclass(frozen=True)
+class ApplicantWorkspace:
+    """Everything the application and self-assessment pages need about one of the applicant's own applications.
+
+    `lock`: why the application cannot be edited now (round state, deadline, status), or None when
+    it can; `withdraw_lock` the same for withdrawing it, `self_lock` for the self-assessment. Each is
+    the very refusal the operation would raise, so a page can say why instead of offering a form
+    that cannot save.
+    """
+
+    application: ApplicationView
+    round_id: int
+    round_name: str
+    round_state: str
+    deadline: dt.datetime | None
+    regions: tuple[str, ...]
+    rubric: Rubric
+    precision: int
+    lock: OperationError | None
+    withdraw_lock: OperationError | None
+    self_lock: OperationError | None
+    credit_code_problem: FieldProblem | None
+    self_assessment: SelfAssessmentView
+    self_assessed_at: dt.datetime | None
+
+
+def _refusal(check: object) -> OperationError | None:
+    try:
+        check()
+    except OperationError as exc:
+        return exc
+    return None
+
+
+def applicant_workspace(store: Store, actor: Actor, application_id: int) -> ApplicantWorkspace:
+    """The applicant's own application with its round, rubric and edit locks; anyone else gets `AccessDenied`."""
+
+    def work(session: Session) -> ApplicantWorkspace:
+        verified_user(session, actor, "applicant")
+        app, round_ = visible_application(session, actor, application_id)
+        org = session.get(Organisation, app.organisation_id)
+        settings = settings_of(round_)
+        row = session.get(SelfAssessment, app.id)
+
+        def may_edit() -> None:
+            _applicant_may_edit(store, round_)
+            _require_draft(app)
+
+        def may_withdraw() -> None:
+            _applicant_may_edit(store, round_)
+            if app.status == "withdrawn":
+                _require_draft(app)
+
+        def may_self_assess() -> None:
+            require_state(round_, "self_assessment.edit")
+            check_deadline(store, settings.application_deadline, "自评", "self-assessment")
+            if app.status == "withdrawn":
+                _require_draft(app)
+
+        code_problems = _credit_code_problems(org.credit_code or "")
+        return ApplicantWorkspace(
+            application=_view(app, org, _attachments(session, app.id)),
+            round_id=round_.id,
+            round_name=round_.name,
+            round_state=round_.state,
+            deadline=settings.application_deadline,
+            regions=settings.regions,
+            rubric=rubric_of(store, round_),
+            precision=settings.precision,
+            lock=_refusal(may_edit),
+            withdraw_lock=_refusal(may_withdraw),
+            self_lock=_refusal(may_self_assess),
+            credit_code_problem=code_problems[0] if code_problems else None,
+            self_assessment=(
+                SelfAssessmentView(app.id, {k: Decimal(v) for k, v in json.loads(row.points).items()}, row.version)
+                if row
+                else SelfAssessmentView(app.id, {}, 0)
+            ),
+            self_assessed_at=row.updated_at if row else None,
+        )
+
+    return store.read(actor, "application.view", work, target=f"application:{application_id}")
+
+
+def submission_problems(store: Store, actor: Actor, application_id: int) -> list[FieldProblem]:
+    """What `submit_application` would refuse in the saved application now: the whole-rubric check, no write."""
+
+    def work(session: Session) -> list[FieldProblem]:
+        app, round_ = _own_application(session, actor, application_id)
+        org = session.get(Organisation, app.organisation_id)
+        rubric = rubric_of(store, round_)
+        try:
+            contract = _contract(_fields_of(app), reference=app.reference, rubric=rubric, org=org)
+            _check(contract, rubric, settings_of(round_).regions, complete=True)
+        except SubmissionError as exc:
+            return exc.problems
+        return []
+
+    return store.read(actor, "application.view", work, target=f"application:{application_id}")
+
+
+@dataclass(frozen=True, eq=False)
+class OwnResult:
+    """One of the organisation's applications in a published round, and how the panel scored it.
+
+    `criteria`: `scoring.selfassess.criterion_comparison` — self against panel per criterion.
+    """
+
+    reference: str
+    title: str
+    category: str
+    scored: bool
+    eligible: bool
+    reasons_zh: str
+    reasons_en: str
+    total: float | None
+    band_zh: str
+    band_en: str
+    recommended: bool
+    rank: int | None
+    rank_category: int | None
+    criteria: pd.DataFrame
+
+    def band_label(self, lang: str) -> str:
+        return self.band_en if lang == "en" else self.band_zh
+
+    @property
+    def self_assessed(self) -> bool:
+        return bool(self.criteria["self"].notna().any())
+
+    def reasons(self, lang: str) -> str:
+        return self.reasons_en if lang == "en" else self.reasons_zh
+
+
+@dataclass(frozen=True, eq=False)
+class PublishedResults:
+    """An applicant's view of a published round: their own results and the public list (公示名单).
+
+    `public`: rank, organisation, title, category_zh, category_en, region, total, band_zh, band_en.
+    `overclaim_flag`: the round's share of a criterion's maximum beyond which self exceeds panel.
+    """
+
+    round_id: int
+    round_name: str
+    rubric: Rubric
+    own: tuple[OwnResult, ...]
+    public: pd.DataFrame
+    overclaim_flag: float
+
+
+_BAND_OUTSIDE = {"ineligible": ("不符合申报条件", "Ineligible"), "unscored": ("未评分", "Not scored")}
+
+
+def band_labels(rubric: Rubric) -> dict[str, tuple[str, str]]:
+    """Band id -> (zh, en) label, including the engine's `ineligible` and `unscored`."""
+    return {b.id: (b.label.zh, b.label.en) for b in rubric.bands} | _BAND_OUTSIDE
+
+
+def published_results(store: Store, actor: Actor, round_id: int) -> PublishedResults:
+    """`ranking.applicant_results` shaped for the applicant's results page.
+
+    Raises what `applicant_results` raises: `RoundStateError` before publication, `AccessDenied`
+    for anyone but an applicant or for a round in draft.
+    """
+    results = applicant_results(store, actor, round_id)
+    overclaim_flag = get_round(store, actor, round_id).settings.overclaim_flag
+    rubric = results.rubric
+    bands = band_labels(rubric)
+    categories = {c.id: (c.label.zh, c.label.en) for c in rubric.categories}
+    own = []
+    for row in results.own.to_dict("records"):
+        gaps = results.gaps[results.gaps["application_id"] == row["application_id"]]
+        band = bands.get(row["band"], (row["band"], row["band"]))
+        own.append(
+            OwnResult(
+                reference=row["application_id"],
+                title=row["app:title"],
+                category=row["category"],
+                scored=bool(row["scored"]),
+                eligible=bool(row["eligible"]),
+                reasons_zh=row["reasons_zh"],
+                reasons_en=row["reasons_en"],
+                total=None if pd.isna(row["total"]) else float(row["total"]),
+                band_zh=band[0],
+                band_en=band[1],
+                recommended=bool(row["recommended"]),
+                rank=None if pd.isna(row["rank"]) else int(row["rank"]),
+                rank_category=None if pd.isna(row["rank_category"]) else int(row["rank_category"]),
+                criteria=criterion_comparison(rubric, row, gaps),
+            )
+        )
+    public = results.public
+    table = pd.DataFrame(
+        {
+            "rank": public["rank"],
+            "organisation": public["app:organisation"],
+            "title": public["app:title"],
+            "category_zh": [categories.get(c, (c, c))[0] for c in public["category"]],
+            "category_en": [categories.get(c, (c, c))[1] for c in public["category"]],
+            "region": public["region"],
+            "total": public["total"],
+            "band_zh": [bands.get(b, (b, b))[0] for b in public["band"]],
+            "band_en": [bands.get(b, (b, b))[1] for b in public["band"]],
+        }
+    )
+    return PublishedResults(results.round_id, results.round_name, rubric, tuple(own), table, overclaim_flag)

@@ -132,9 +132,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def revision(session: Session, round_id: int) -> int:
-    """The id of the round's newest successful audit entry: it changes with anything that can move a ranking."""
+    """The id of the round's newest successful change: it moves with anything that can move a ranking.
+
+    Exports are audited on the round too, but they change nothing, so they do not count: otherwise
+    every download would throw the cached ranking away.
+    """
     newest = session.scalar(
-        select(func.max(AuditEntry.id)).where(AuditEntry.round_id == round_id, AuditEntry.outcome == "ok")
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.round_id == round_id,
+            AuditEntry.outcome == "ok",
+            AuditEntry.action.not_like("export.%"),
+        )
     )
     return int(newest or 0)
 
@@ -355,3 +363,19 @@ def applicant_results(store: Store, actor: Actor, round_id: int) -> ApplicantRes
         )
 
     return store.read(actor, "results.view", work, target=f"round:{round_id}")
+
+
+def engine_inputs(store: Store, session: Session, round_: ReviewRound) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The engine's (applications, scores) for a round, read from `session`'s snapshot as `compute` reads them.
+
+    For analyses that re-run the engine on the same input (every aggregation method side by side,
+    sensitivity); the caller checks access. Nothing is cached: the frames hold every score of the round.
+    """
+    rubric = rubric_of(store, round_)
+    with _collector_paused():
+        applications = _applications(session, round_.id, rubric)
+        scores, _ = _scores(session, round_.id, rubric, applications)
+    engine_input = applications.drop(columns=["id", "title", "organisation_id", "organisation"]).rename(
+        columns={"reference": "application_id"}
+    )
+    return engine_input, scores

@@ -11,20 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from rubrics.loader import content_hash, load_rubric, load_rubric_text
+from rubrics.errors import Problem, RubricError
+from rubrics.loader import MAX_YAML_BYTES, content_hash, load_rubric, load_rubric_text
 from rubrics.schema import Band, PanelSettings, Rubric
 from scoring.settings import Settings
 from submissions import audit
 from submissions.access import STATE_LABELS, Actor, require_state, verified_user
 from submissions.errors import AccessDenied, DeadlinePassed, FieldProblem, RoundStateError, SubmissionError
-from submissions.models import ROUND_STATES, Assignment, ReviewRound
+from submissions.models import ROUND_STATES, Application, Assignment, ReviewRound, ScoreSheet
 from submissions.regions import PROVINCIAL_DIVISIONS
 from submissions.store import Store
 from submissions.versioning import check_version
@@ -364,3 +367,235 @@ def check_deadline(store: Store, deadline: dt.datetime | None, what_zh: str, wha
             f"{what_zh}截止时间({shown},北京时间)已过,本次修改未保存。",
             f"The deadline for {what_en} ({shown} Beijing time) has passed; this change was not saved.",
         )
+
+
+# -- for the administrators' round pages -----------------------------------------------------------
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+# The settings the round form edits, named as the form names them; problems quote these labels.
+SETTING_LABELS: dict[str, tuple[str, str]] = {
+    "aggregation": ("汇总方法", "Aggregation method"),
+    "trim_min_reviewers": ("去掉最高最低分所需最少专家数", "Reviewers needed to drop highest and lowest"),
+    "normalise": ("按专家标准化分数", "Normalise each reviewer's scores"),
+    "blind_policy": ("评分可见规则", "Blind policy"),
+    "reviewer_identity": ("导出时专家身份", "Reviewer identity in exports"),
+    "min_comment_length": ("评语最少字数", "Minimum comment length"),
+    "application_deadline": ("申报截止时间", "Application deadline"),
+    "review_deadline": ("评审截止时间", "Review deadline"),
+    "reviewers_per_application": ("每份申报的评审专家数", "Reviewers per application"),
+    "conflict_same_region": ("同地区专家回避", "Reviewers from the applicant's region are conflicted"),
+    "regions": ("地区范围", "Regions"),
+    "quota_per_category": ("每类推荐名额", "Quota per category"),
+    "quota_per_region": ("每地区推荐名额", "Quota per region"),
+    "precision": ("保留小数位数", "Decimal places"),
+    "tie_break": ("同分排序规则", "Tie-break chain"),
+    "disagreement_flag": ("分歧提示阈值", "Disagreement flag"),
+    "overclaim_flag": ("自评偏高提示阈值", "Over-claim flag"),
+    "bands": ("推荐档次", "Recommendation bands"),
+}
+# The choices of the settings that take one of a few values, as the form and the summary show them.
+OPTION_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "aggregation": {
+        "trimmed": ("去掉最高分和最低分后取平均", "Mean without the highest and lowest"),
+        "mean": ("平均分", "Mean"),
+        "median": ("中位数", "Median"),
+        "zscore": ("按专家标准分(z 分数)", "Reviewer z-scores"),
+    },
+    "blind_policy": {
+        "sealed": ("互不可见", "Sealed: never see other reviewers' scores"),
+        "anonymous_after_submit": ("提交后可见他人匿名评分", "After submitting, see others' scores without names"),
+        "named_after_submit": ("提交后可见他人具名评分", "After submitting, see others' scores with names"),
+    },
+    "reviewer_identity": {
+        "anonymised": ("匿名(专家1、专家2……)", "Anonymised (reviewer 1, reviewer 2 …)"),
+        "named": ("实名", "Named"),
+    },
+}
+_BOUND_WORDS = {
+    "greater_than": ("大于", "more than"),
+    "greater_than_equal": ("不小于", "at least"),
+    "less_than": ("小于", "less than"),
+    "less_than_equal": ("不大于", "at most"),
+}
+
+
+def beijing_time(moment: dt.datetime | None) -> dt.datetime | None:
+    """A deadline typed without a zone (a date and time picker gives one) read as Beijing time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=BEIJING)
+
+
+def beijing_wall_clock(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored deadline as the date and time a clock in Beijing shows (what a picker displays)."""
+    if moment is None:
+        return None
+    return moment.astimezone(BEIJING).replace(tzinfo=None)
+
+
+def setting_text(field: str, value: object, lang: str = "zh") -> str:
+    """One setting's value as a reader sees it: labelled options, yes/no, Beijing times, lists."""
+    en = lang == "en"
+    if value is None:
+        return "—"
+    if field in OPTION_LABELS and value in OPTION_LABELS[field]:
+        return OPTION_LABELS[field][str(value)][1 if en else 0]
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if en else ("是" if value else "否")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + (" (Beijing)" if en else "(北京时间)")
+    if field == "bands":
+        return "; ".join(f"{b.label.get(lang)} {b.min}–{b.max}" for b in value)  # type: ignore[attr-defined]
+    if isinstance(value, list | tuple):
+        return (", " if en else "、").join(str(v) for v in value)
+    return str(value)
+
+
+def settings_summary(settings: RoundSettings, lang: str = "zh") -> pd.DataFrame:
+    """The round's settings as (setting, value) rows in the form's order, for a read-only view."""
+    return pd.DataFrame(
+        [
+            {"setting": labels[1 if lang == "en" else 0], "value": setting_text(field, getattr(settings, field), lang)}
+            for field, labels in SETTING_LABELS.items()
+        ],
+        columns=["setting", "value"],
+    )
+
+
+def _setting_problem(field: str, code: str, zh: str, en: str) -> FieldProblem:
+    return FieldProblem(f"settings.{field}" if field else "settings", code, zh, en)
+
+
+def _explained(error: dict) -> FieldProblem:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    zh_label, en_label = SETTING_LABELS.get(field, (field, field))
+    kind, ctx, message = error["type"], error.get("ctx") or {}, str(error["msg"])
+    if not field and "review deadline must come after" in message:
+        return _setting_problem(
+            "review_deadline",
+            "deadline_order",
+            "评审截止时间必须晚于申报截止时间;请调整其中一个。",
+            "The review deadline must come after the application deadline; change one of them.",
+        )
+    if field == "regions" and kind == "value_error":
+        return _setting_problem(
+            field,
+            "bad_regions",
+            "“地区范围”须至少列出一个地区,每个地区名称1至64个字且不能重复;请修改。",
+            "“Regions” must list at least one region, each named in 1 to 64 characters and listed once; fix the list.",
+        )
+    if field.endswith("_deadline") and kind == "value_error":
+        return _setting_problem(
+            field,
+            "deadline_zone",
+            f"“{zh_label}”须注明时区(例如北京时间);请重新填写。",
+            f"“{en_label}” needs its time zone (e.g. Beijing time); enter it again.",
+        )
+    if kind in _BOUND_WORDS:
+        bound = next(iter(ctx.values()), "")
+        zh_word, en_word = _BOUND_WORDS[kind]
+        return _setting_problem(
+            field,
+            "out_of_range",
+            f"“{zh_label}”应{zh_word}{bound};请修改。",
+            f"“{en_label}” must be {en_word} {bound}; change it.",
+        )
+    if kind == "literal_error":
+        options = "、".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        return _setting_problem(
+            field,
+            "not_an_option",
+            f"“{zh_label}”只能取以下之一:{options};请重新选择。",
+            f"“{en_label}” must be one of {ctx.get('expected', '')}; choose again.",
+        )
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _setting_problem(
+            field, "not_a_number", f"“{zh_label}”应为整数;请修改。", f"“{en_label}” must be a whole number; change it."
+        )
+    return _setting_problem(
+        field,
+        "invalid_setting",
+        f"“{zh_label}”的取值无效({message});请修改。",
+        f"“{en_label}” is invalid ({message}); change it.",
+    )
+
+
+def settings_problems(rubric: Rubric, values: dict) -> list[FieldProblem]:
+    """Every problem with `values` as settings of a round on `rubric`, each naming its setting.
+
+    The same model checks them as `create_round` and `update_settings` do; this only words the
+    refusals for a person filling in the round form (the service stays the authority).
+    """
+    try:
+        RoundSettings.for_rubric(rubric, **values)
+    except ValidationError as exc:
+        return [_explained(error) for error in exc.errors()]
+    try:  # the model accepts them but the rubric does not (its bands or tie-break): the service's wording
+        _validated_settings(rubric, values)
+    except SubmissionError as exc:
+        return exc.problems
+    return []
+
+
+def rubric_upload(data: bytes, source: str) -> tuple[str, Rubric]:
+    """An uploaded rubric file: its text and the validated rubric, or `RubricError` with every problem."""
+    if len(data) > MAX_YAML_BYTES:
+        raise RubricError(
+            source,
+            [Problem("", "too_large", f"the file is larger than {MAX_YAML_BYTES // 1024} KiB; split it or shorten it")],
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RubricError(source, [Problem("", "encoding", "the file is not UTF-8 text; save it as UTF-8")]) from None
+    return text, load_rubric_text(text, source)
+
+
+def round_overview(store: Store, actor: Actor, lang: str = "zh") -> pd.DataFrame:
+    """One row per round, newest first: name, rubric, state, created, and how far its work has got.
+
+    `applications` counts submitted applications, `drafts` those still being written,
+    `assignments` reviewer assignments and `sheets` submitted score sheets. Admins only.
+    """
+
+    def counted(session: Session, column: object, *where: object) -> dict[int, int]:
+        query = select(column, func.count()).where(*where).group_by(column)
+        return dict(session.execute(query).tuples().all())
+
+    def work(session: Session) -> pd.DataFrame:
+        verified_user(session, actor, "admin")
+        listed = session.scalars(select(ReviewRound).order_by(ReviewRound.id.desc())).all()
+        submitted = counted(session, Application.round_id, Application.status == "submitted")
+        drafts = counted(session, Application.round_id, Application.status == "draft")
+        assigned = counted(session, Assignment.round_id)
+        sheets = counted(session, ScoreSheet.round_id, ScoreSheet.status == "submitted")
+        return pd.DataFrame(
+            [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "rubric_id": r.rubric_id,
+                    "state": STATE_LABELS[r.state][1 if lang == "en" else 0],
+                    "created_at": r.created_at,
+                    "applications": submitted.get(r.id, 0),
+                    "drafts": drafts.get(r.id, 0),
+                    "assignments": assigned.get(r.id, 0),
+                    "sheets": sheets.get(r.id, 0),
+                }
+                for r in listed
+            ],
+            columns=[
+                "id",
+                "name",
+                "rubric_id",
+                "state",
+                "created_at",
+                "applications",
+                "drafts",
+                "assignments",
+                "sheets",
+            ],
+        )
+
+    return store.read(actor, "round.list", work)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from submissions.errors import OperationError, SubmissionError
 from ui.session import lang, t
+from ui.text import escaped
 
 
 def show_problems(exc: SubmissionError) -> None:
@@ -19,7 +20,8 @@ def show_problems(exc: SubmissionError) -> None:
 
 
 def show_refusal(exc: OperationError) -> None:
-    st.error(exc.message(lang()))
+    # Refusals may quote names and titles that users typed; st.error renders markdown.
+    st.error(escaped(exc.message(lang())))
 
 
 @dataclass

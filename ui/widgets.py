@@ -33,11 +33,13 @@ def round_picker(actor: Actor, *, states: Collection[str] | None = None, key: st
     by_id = {r.id: r for r in choices}
     remembered = st.session_state.get(CURRENT_ROUND_KEY)
     ids = list(by_id)
+    # Labels are made now, in this run's language: a format function may be called outside the run.
+    labels = {r.id: f"{r.name} · {state_label(r.state)}" for r in choices}
     chosen = st.selectbox(
         t("choose_round"),
         ids,
         index=ids.index(remembered) if remembered in by_id else 0,
-        format_func=lambda rid: f"{by_id[rid].name} · {state_label(by_id[rid].state)}",
+        format_func=labels.__getitem__,
         key=f"{key}_picker",
     )
     st.session_state[CURRENT_ROUND_KEY] = chosen

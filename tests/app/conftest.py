@@ -8,6 +8,7 @@ for the next one. `pages` opens the app (or one page file directly) as a given d
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,12 +22,14 @@ from submissions import accounts
 from submissions.access import Actor
 from submissions.models import User
 from submissions.store import Store
+from ui.navigation import PAGES
 from ui.session import SignedIn, now
 from ui.store import get_store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 DEMO_PASSWORD = "demo-password-app-tests"
+_URLS = {spec.path: spec.url for spec in PAGES}
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -45,6 +48,14 @@ def demo_template(tmp_path_factory) -> Path:
     env.pop("APP_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "submissions.demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     return target
+
+
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def unescaped(markdown: str) -> str:
+    """What `ui.text.escaped` markdown source reads as on screen (escapes removed, RATIO back to a colon)."""
+    return _ESCAPE.sub(r"\1", markdown).replace("\u2236", ":")
 
 
 class Pages:
@@ -74,6 +85,8 @@ class Pages:
         """The whole app (router included) showing `path`, run once."""
         app = self._prepare(AppTest.from_file(APP, default_timeout=60), user, lang, query)
         if path is not None:
+            if Path(path).stem != _URLS.get(path):
+                app.run()  # before a first run AppTest finds pages by file name, not by their url
             app.switch_page(path)
         return app.run()
 

@@ -138,3 +138,14 @@ def test_languages_are_per_session(pages):
 
     assert chinese.title[0].value == "评审批次"
     assert english.title[0].value == "Review rounds"
+
+
+def test_the_language_chosen_in_the_sidebar_survives_a_page_switch(pages):
+    app = pages.open(user="admin")
+    app.sidebar.radio[0].set_value("en").run()
+    assert app.title[0].value == "Review rounds"
+
+    app.switch_page("app_pages/admin/audit.py").run()
+
+    assert app.title[0].value == "Audit log"
+    assert app.sidebar.radio[0].value == "en"

@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 from submissions.config import StoreConfig
 from submissions.store import Store
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, AppServer
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, screenshot
 from tests.submissions.store.world import build_world
 
 
@@ -32,9 +32,20 @@ def browser():
         launched.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def context_factory(browser):
-    """New isolated browser contexts (separate cookies and sessions, like separate people)."""
+def context_factory(browser, request):
+    """New isolated browser contexts (separate cookies and sessions, like separate people).
+
+    When the test fails, every open page is saved under test-artifacts/ as it was at the failure.
+    """
     opened = []
 
     def new(viewport=(1400, 1000)):
@@ -44,6 +55,10 @@ def context_factory(browser):
         return context.new_page()
 
     yield new
+    if getattr(request.node, "call_failed", False):
+        for number, context in enumerate(opened):
+            for page in context.pages:
+                screenshot(page, f"failed-{request.node.name}-{number}")
     for context in opened:
         context.close()
 

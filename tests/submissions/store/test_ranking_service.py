@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from scoring import evaluate
-from submissions import ranking, reviews, rounds
+from submissions import exports, ranking, reviews, rounds
 from submissions.errors import AccessDenied, RoundStateError
 from submissions.models import Application, Organisation, ScoreSheet
 from tests.submissions.store.scenario import (
@@ -100,6 +100,16 @@ def test_ranking_is_cached_until_a_score_changes(store, world, scored_round):
     assert again is first
     assert after is not first
     assert after.sheets == first.sheets - 1
+
+
+def test_downloads_keep_the_cached_ranking(store, world, scored_round):
+    round_, _ = scored_round
+    first = ranking.rank_round(store, world.admin, round_.id)
+
+    exports.ranking_export(store, world.admin, round_.id, kind="csv")
+    exports.ranking_export(store, world.admin, round_.id, kind="xlsx")
+
+    assert ranking.rank_round(store, world.admin, round_.id) is first
 
 
 def test_switching_the_method_ranks_with_that_method(store, world, scored_round):
