@@ -632,6 +632,11 @@ def sensitivity_of(
     return memoised(ranked, ("sensitivity_view", id(sens), category, lang), build)
 
 
+def lines_crossed(table: pd.DataFrame) -> int:
+    """How many rows of a `sensitivity_rows` table cross the line: inside in one scenario, outside in another."""
+    return int(table["crosses_line"].sum())
+
+
 def self_panel_of(ranked: RoundRanking, summary: pd.DataFrame, category: str, lang: str) -> pd.DataFrame:
     """`self_panel_rows` of one category, memoised like `moves_of`."""
     return memoised(

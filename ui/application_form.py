@@ -177,7 +177,9 @@ def application_header(ws: ApplicantWorkspace) -> None:
                 reference=app.reference,
                 round=ws.round_name,
                 status=status_label(app.status),
-                deadline=beijing(ws.deadline),
+                deadline=t("ap_header_deadline", deadline=beijing(ws.deadline))
+                if ws.deadline
+                else t("ap_header_no_deadline"),
             )
         )
     )

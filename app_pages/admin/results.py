@@ -318,7 +318,7 @@ def show_sensitivity(round_id: int, ranked, method: str, category: str, language
     if not ranges.empty:
         labels = {"rank": t("rs_col_rank_category"), "application": t("rs_col_reference"), "kind": t("rs_col_kind")}
         st.altair_chart(charts.rank_ranges(ranges, kinds=kinds, labels=labels), width="stretch")
-    crossing = int(table["crosses_line"].sum())
+    crossing = results.lines_crossed(table)
     (st.warning if crossing else st.success)(t("rs_crossing", count=crossing))
     config = {
         "reference": t("rs_col_reference"),
