@@ -25,6 +25,7 @@ from tests.submissions.store.world import PASSWORD
 RUBRIC_ID = "project_new_product"
 ROUND_NAME = "2026年新型信息消费示范项目(新型信息产品消费)"
 TITLE = "基于国产大模型的家庭陪护机器人"
+SELF_SHARE = Decimal("0.8")
 
 
 def widget(page: Page, key: str):
@@ -91,10 +92,10 @@ def applicant_applies(page: Page, url: str, username: str) -> int:
 
     main_link(page, "自评").click()
     settle(page)
-    for criterion in rubric.criteria:
-        if criterion.method == "judged" and criterion.id not in rubric.bonus_ids:
-            commit_number(page, f"ap_s_{criterion.id}", str(criterion.max_points * Decimal("0.8")))
+    for criterion in self_assessed(rubric):
+        commit_number(page, f"ap_s_{criterion.id}", str(step_of(criterion, criterion.max_points * SELF_SHARE)))
     expect(page.get_by_text("自评总分", exact=False).first).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     screenshot(page, "applicant-self-assessment")
 
     main_link(page, "申报书").click()
@@ -130,6 +131,8 @@ def test_the_whole_selection_in_a_browser(sqlite_world, serve, context_factory):
     stored = applications.get_application(store, world.applicants[1], application_id)
     assert (stored.status, stored.title, stored.region) == ("submitted", TITLE, "湖北")
     assert stored.indicators == {"business_growth": 35.0, "users_served": 120.0}
+    own = applications.get_self_assessment(store, world.applicants[1], application_id).points
+    assert own == {c.id: step_of(c, c.max_points * SELF_SHARE) for c in self_assessed(load_rubric(RUBRIC_ID))}
 
     # 3. The administrator assigns three reviewers per application and starts the review.
     admin.get_by_test_id("stSidebar").get_by_role("link", name="专家分配").click()
@@ -219,6 +222,10 @@ def test_the_whole_selection_in_a_browser(sqlite_world, serve, context_factory):
         widget(admin, "rs_download_xlsx").locator("button").click()
     workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True)
     assert ranking_in_workbook(workbook) == on_screen
+
+
+def self_assessed(rubric):
+    return [c for c in rubric.criteria if c.method == "judged" and c.id not in rubric.bonus_ids]
 
 
 def step_of(criterion, points: Decimal) -> Decimal:
