@@ -33,8 +33,10 @@ def round_picker(actor: Actor, *, states: Collection[str] | None = None, key: st
     by_id = {r.id: r for r in choices}
     remembered = st.session_state.get(CURRENT_ROUND_KEY)
     ids = list(by_id)
-    # Labels are made now, in this run's language: a format function may be called outside the run.
-    labels = {r.id: f"{r.name} · {state_label(r.state)}" for r in choices}
+    # The labels carry nothing that changes: a keyed select box keeps showing the label it first drew
+    # for the chosen option, so a state in the label would go stale after a transition. The state
+    # is shown beneath instead.
+    labels = {r.id: r.name for r in choices}
     chosen = st.selectbox(
         t("choose_round"),
         ids,
@@ -43,4 +45,5 @@ def round_picker(actor: Actor, *, states: Collection[str] | None = None, key: st
         key=f"{key}_picker",
     )
     st.session_state[CURRENT_ROUND_KEY] = chosen
+    st.caption(f"{t('round_state')}: {state_label(by_id[chosen].state)}")
     return by_id[chosen]

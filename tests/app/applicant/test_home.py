@@ -53,9 +53,8 @@ def test_home_links_each_application_to_its_pages(open_page, own):
 def test_home_offers_the_open_round_and_its_categories(open_page):
     app = open_page(HOME, "minjiang", lang="en")
 
-    assert app.selectbox(key="ap_new_round_picker").options == [
-        "2026年新型信息消费示范项目(行业类) · open for applications"
-    ]
+    assert app.selectbox(key="ap_new_round_picker").options == ["2026年新型信息消费示范项目(行业类)"]
+    assert "State: open for applications" in [caption.value for caption in app.caption]
     assert app.selectbox(key="ap_new_category").options == ["Industry"]
 
 
