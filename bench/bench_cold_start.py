@@ -29,7 +29,8 @@ from bench.bench_engine import machine_info
 from submissions import accounts
 from submissions.config import StoreConfig
 from submissions.store import Store
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, AppServer
+from tests.e2e.browser import IDLE, AppServer
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 PASSWORD = "cold-start-benchmark-password"
 

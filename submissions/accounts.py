@@ -262,18 +262,16 @@ def create_user(
 
     def work(session: Session) -> UserView:
         verified_user(session, actor, "admin")
-        return _user_view(
-            _add_user(
-                session,
-                store,
-                actor,
-                username=username,
-                display_name=display_name,
-                role=role,
-                password_hash=password_hash,
-                organisation_id=organisation_id,
-                region=region,
-            )
+        return add_user(
+            session,
+            store,
+            actor,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=password_hash,
+            organisation_id=organisation_id,
+            region=region,
         )
 
     return store.write(actor, "user.create", work, target="user:new")

@@ -15,8 +15,9 @@ from playwright.sync_api import sync_playwright
 
 from submissions.config import StoreConfig
 from submissions.store import Store
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, screenshot
+from tests.e2e.browser import AppServer, screenshot
 from tests.submissions.store.world import build_world
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")
