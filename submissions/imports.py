@@ -1,8 +1,9 @@
-"""Workbook imports through the store: applications (admins) and offline score sheets (reviewers).
+"""Workbook imports through the store: applications, by administrators.
 
-Both read the workbook safely and check every row before anything is written, then write all rows
-in one transaction or none. A rejected import returns every problem, per cell, plus the uploaded
-sheet with the bad cells highlighted, so the user fixes everything in one pass.
+The workbook is read safely and every row checked before anything is written; then all rows are
+written in one transaction or none. A rejected import returns every problem, per cell, plus the
+uploaded sheet with the bad cells highlighted, so the user fixes everything in one pass.
+Reviewers' offline score sheets come back through `reviews.upload_offline`.
 """
 
 from __future__ import annotations
@@ -14,17 +15,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from rubrics.schema import Rubric
-from submissions import audit
 from submissions.access import Actor, require_state, verified_user
 from submissions.accounts import add_organisation
-from submissions.applications import REVIEWER_STATES, reviewer_may_see
-from submissions.errors import AccessDenied
 from submissions.excel.applications import read_applications
 from submissions.excel.errors import CellProblem
-from submissions.excel.panel import read_panel
 from submissions.excel.report import error_report_workbook
-from submissions.models import Application, AuditEntry, Organisation, ReviewRound, ScoreSheet
-from submissions.reviews import save_sheet_in
+from submissions.models import Application, AuditEntry, Organisation, ReviewRound
 from submissions.rounds import load_round, rubric_of, settings_of
 from submissions.store import Store
 
@@ -43,14 +39,11 @@ class ImportOutcome:
         return not self.problems
 
 
-def _round_and_rubric(store: Store, actor: Actor, round_id: int, role: str, action: str) -> tuple[ReviewRound, Rubric]:
+def _round_and_rubric(store: Store, actor: Actor, round_id: int, action: str) -> tuple[ReviewRound, Rubric]:
     def work(session: Session) -> tuple[ReviewRound, Rubric]:
-        verified_user(session, actor, role)
+        verified_user(session, actor, "admin")
         round_ = load_round(session, round_id)
-        if role == "admin":
-            require_state(round_, action)
-        elif round_.state not in REVIEWER_STATES:
-            raise AccessDenied()
+        require_state(round_, action)
         return round_, rubric_of(store, round_)
 
     return store.read(actor, action, work, target=f"round:{round_id}")
@@ -66,7 +59,7 @@ def import_applications(store: Store, actor: Actor, round_id: int, data: bytes) 
     Organisations are matched by credit code and created when new; an existing organisation keeps
     its registered name and region.
     """
-    round_, rubric = _round_and_rubric(store, actor, round_id, "admin", "application.import")
+    round_, rubric = _round_and_rubric(store, actor, round_id, "application.import")
     parsed = read_applications(data, rubric, regions=settings_of(round_).regions)
     if parsed.problems:
         return _rejected(data, parsed.problems)
@@ -146,50 +139,3 @@ def import_applications(store: Store, actor: Actor, round_id: int, data: bytes) 
         return ImportOutcome(len(rows), references=references)
 
     return store.write(actor, "application.import", work, target=f"round:{round_id}")
-
-
-def upload_panel(store: Store, actor: Actor, round_id: int, data: bytes, *, submit: bool = False) -> ImportOutcome:
-    """A reviewer's offline panel workbook: every row checked like the web form, then saved together.
-
-    Only the reviewer's own visible assignments may appear; sheets already submitted are refused.
-    Each sheet is saved against its current version: the workbook is the reviewer's own latest input.
-    """
-    _, rubric = _round_and_rubric(store, actor, round_id, "reviewer", "sheet.upload")
-
-    def refs(session: Session) -> dict[str, int]:
-        verified_user(session, actor, "reviewer")
-        apps = session.scalars(
-            select(Application).where(Application.round_id == round_id, Application.status == "submitted")
-        ).all()
-        return {a.reference: a.id for a in apps if reviewer_may_see(session, a, actor.user_id)}
-
-    visible = store.read(actor, "sheet.upload", refs, target=f"round:{round_id}")
-    parsed = read_panel(data, rubric, expected_refs=set(visible))
-    if parsed.problems:
-        return _rejected(data, parsed.problems)
-
-    def work(session: Session) -> ImportOutcome:
-        saved = []
-        for sheet in parsed.sheets:
-            app_id = visible[sheet.application_ref]
-            existing = session.scalar(
-                select(ScoreSheet.version).where(
-                    ScoreSheet.application_id == app_id, ScoreSheet.reviewer_id == actor.user_id
-                )
-            )
-            entries = {cid: {"points": e.points, "comment": e.comment} for cid, e in sheet.entries.items()}
-            save_sheet_in(session, store, actor, app_id, entries=entries, seen_version=existing or 0, submit=submit)
-            saved.append(sheet.application_ref)
-        audit.record(
-            session,
-            actor,
-            "sheet.upload",
-            "round",
-            round_id,
-            at=store.now(),
-            round_id=round_id,
-            after={"sheets": saved, "submitted": submit},
-        )
-        return ImportOutcome(len(saved), references=saved)
-
-    return store.write(actor, "sheet.upload", work, target=f"round:{round_id}")

@@ -705,8 +705,9 @@ def _same_entries(saved: Mapping[str, Entry], given: Mapping[str, Entry]) -> boo
 def upload_offline(store: Store, actor: Actor, round_id: int, data: bytes, *, submit: bool = False) -> OfflineUpload:
     """The reviewer's downloaded workbook as it comes back filled in: checked, then saved together or not at all.
 
-    Like `imports.upload_panel` (the same reader and checks, one transaction), except that:
-    rows of sheets already submitted are left alone when unchanged or emptied instead of refusing
+    Every row is read and checked like the web form, and the sheets are saved in one transaction,
+    each against its current version (the workbook is the reviewer's own latest input). Rows of
+    sheets already submitted are left alone when unchanged or emptied instead of refusing
     the whole upload (the downloaded workbook carries them), a changed one being a problem at its
     row; an empty row of a sheet never started creates no empty draft; an unchanged draft is not
     saved again (that would only bump its version under the reviewer's open browser tab); and when

@@ -139,7 +139,7 @@ def test_offline_review_sheet_round_trip_saves_drafts(store, world):
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    outcome = imports.upload_panel(store, reviewer, round_.id, buffer.getvalue())
+    outcome = reviews.upload_offline(store, reviewer, round_.id, buffer.getvalue())
 
     assert outcome.ok
     saved = reviews.get_sheet(store, reviewer, app_id)
@@ -158,7 +158,7 @@ def test_offline_review_sheet_with_points_out_of_range_saves_nothing(store, worl
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    outcome = imports.upload_panel(store, reviewer, round_.id, buffer.getvalue())
+    outcome = reviews.upload_offline(store, reviewer, round_.id, buffer.getvalue())
 
     assert not outcome.ok
     assert (outcome.problems[0].field, outcome.problems[0].cell) == ("entries.market_prospect.points", "E2")
