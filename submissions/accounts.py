@@ -189,7 +189,7 @@ def list_organisations(store: Store, actor: Actor) -> list[OrganisationView]:
 # -- users ----------------------------------------------------------------------------------------
 
 
-def _add_user(
+def add_user(
     session: Session,
     store: Store,
     actor: Actor | None,
@@ -200,7 +200,11 @@ def _add_user(
     password_hash: str,
     organisation_id: int | None,
     region: str | None,
-) -> User:
+) -> UserView:
+    """Insert a user inside the caller's transaction, checked like `create_user` (used by imports).
+
+    The caller hashes the password first (`hashed`), outside any transaction: it takes ~40 ms.
+    """
     _check_role(role)
     login = _check_username(username)
     display_name = _check_name(display_name, "display_name", "姓名", "display name")
@@ -243,7 +247,7 @@ def _add_user(
         at=store.now(),
         after={"username": login, "role": role, "organisation_id": organisation_id, "region": user.region},
     )
-    return user
+    return _user_view(user)
 
 
 def create_user(
@@ -289,18 +293,16 @@ def bootstrap_admin(store: Store, *, username: str, display_name: str, password:
                 "系统中已有用户,请由管理员创建新账号。",
                 "Users already exist; ask an administrator to create the account.",
             )
-        return _user_view(
-            _add_user(
-                session,
-                store,
-                None,
-                username=username,
-                display_name=display_name,
-                role="admin",
-                password_hash=password_hash,
-                organisation_id=None,
-                region=None,
-            )
+        return add_user(
+            session,
+            store,
+            None,
+            username=username,
+            display_name=display_name,
+            role="admin",
+            password_hash=password_hash,
+            organisation_id=None,
+            region=None,
         )
 
     return store.db.write(work)
@@ -452,37 +454,6 @@ def user_problems(*, username: str, display_name: str, role: str, password: str)
         lambda: _check_username(username),
         lambda: _check_name(display_name, "display_name", "姓名", "display name"),
         lambda: _check_password(password),
-    )
-
-
-def add_user(
-    session: Session,
-    store: Store,
-    actor: Actor | None,
-    *,
-    username: str,
-    display_name: str,
-    role: str,
-    password_hash: str,
-    organisation_id: int | None,
-    region: str | None,
-) -> UserView:
-    """Insert a user inside the caller's transaction, checked like `create_user` (used by imports).
-
-    The caller hashes the password first (`hashed`), outside any transaction: it takes ~40 ms.
-    """
-    return _user_view(
-        _add_user(
-            session,
-            store,
-            actor,
-            username=username,
-            display_name=display_name,
-            role=role,
-            password_hash=password_hash,
-            organisation_id=organisation_id,
-            region=region,
-        )
     )
 
 
