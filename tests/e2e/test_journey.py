@@ -17,7 +17,7 @@ import openpyxl
 from playwright.sync_api import Page, expect
 
 from rubrics.loader import load_rubric
-from submissions import applications, assignments, reviews, rounds
+from submissions import applications, assignments, ranking, reviews, rounds
 from tests.e2e.browser import screenshot, settle, sign_in
 from tests.submissions.store.scenario import full_entries, reviewer_actor, submit_application
 from tests.submissions.store.world import PASSWORD
@@ -270,8 +270,6 @@ def ranking_on_screen(page: Page) -> dict[str, tuple[int, Decimal]]:
 
 
 def ranking_of(store, admin, round_id: int, method: str) -> dict[str, tuple[int, Decimal]]:
-    from submissions import ranking
-
     table = ranking.rank_round(store, admin, round_id, method=method).table
     return {
         str(ref): (int(rank), Decimal(str(total)))
