@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from submissions import audit
-from tests.app.conftest import APP, DEMO_PASSWORD
+from tests.support.app_fixtures import APP, DEMO_PASSWORD
 from ui.navigation import PAGES, pages_for
 from ui.session import ABSOLUTE_LIMIT_SECONDS, IDLE_LIMIT_SECONDS, SignedIn, now
 

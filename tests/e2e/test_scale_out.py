@@ -12,9 +12,9 @@ from submissions import reviews, rounds
 from submissions.config import StoreConfig
 from submissions.store import Store
 from tests.e2e.browser import screenshot, settle, sign_in
-from tests.submissions.store.conftest import create_database, drop_database, pg_url_for, require_postgres
 from tests.submissions.store.scenario import assigned_pairs, reviewer_actor, round_under_review
 from tests.submissions.store.world import PASSWORD, build_world
+from tests.support.store_fixtures import create_database, drop_database, pg_url_for, require_postgres
 
 
 @pytest.fixture

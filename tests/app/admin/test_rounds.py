@@ -8,7 +8,7 @@ import pytest
 
 from submissions import rounds
 from tests.app.admin.conftest import UNTRUSTED
-from tests.app.conftest import unescaped
+from tests.support.app_fixtures import unescaped
 from ui.text import escaped
 
 ROUNDS = "app_pages/admin/rounds.py"

@@ -13,7 +13,7 @@ from submissions.errors import LoginFailed
 from submissions.excel.report import ERRORS_SHEET
 from submissions.excel.users import ORGANISATIONS_SHEET, USERS_SHEET, organisation_columns, user_columns
 from tests.app.admin.conftest import UNTRUSTED
-from tests.app.conftest import DEMO_PASSWORD
+from tests.support.app_fixtures import DEMO_PASSWORD
 
 USERS = "app_pages/admin/users.py"
 NEW_PASSWORD = "a new initial password"

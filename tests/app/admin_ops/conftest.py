@@ -10,7 +10,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from submissions import rounds
-from tests.app.conftest import APP
+from tests.support.app_fixtures import APP
 from ui.session import SignedIn, now
 from ui.widgets import CURRENT_ROUND_KEY
 

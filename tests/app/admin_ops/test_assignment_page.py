@@ -7,7 +7,7 @@ import pytest
 from submissions import accounts, applications, assignments
 from submissions.errors import ConflictOfInterest
 from tests.app.admin_ops.conftest import open_on_round, round_ids
-from tests.app.conftest import unescaped
+from tests.support.app_fixtures import unescaped
 from ui.messages import translator
 from ui.text import escaped
 

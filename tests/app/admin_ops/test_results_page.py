@@ -20,7 +20,7 @@ from submissions.errors import StoreBusy
 from submissions.excel.ranking import SHEETS
 from submissions.models import Application, ReviewRound, SelfAssessment
 from tests.app.admin_ops.conftest import open_on_round, round_ids
-from tests.app.conftest import unescaped
+from tests.support.app_fixtures import unescaped
 
 RESULTS = "app_pages/admin/results.py"
 

@@ -6,7 +6,7 @@ import pytest
 
 from submissions import applications, rounds
 from tests.app.applicant.conftest import APPLICATION, HOME, HOSTILE, markdown_sources, texts
-from tests.app.conftest import unescaped
+from tests.support.app_fixtures import unescaped
 from ui.application_form import beijing
 
 

@@ -10,7 +10,7 @@ import pytest
 from scoring.synthetic import credit_codes
 from submissions import accounts, applications, rounds
 from tests.app.applicant.conftest import HOME, HOSTILE, markdown_sources, texts
-from tests.app.conftest import DEMO_PASSWORD, unescaped
+from tests.support.app_fixtures import DEMO_PASSWORD, unescaped
 from ui.application_form import beijing
 
 

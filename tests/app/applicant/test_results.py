@@ -8,7 +8,7 @@ import pytest
 
 from submissions import applications
 from tests.app.applicant.conftest import HOSTILE, RESULTS, markdown_sources, texts
-from tests.app.conftest import unescaped
+from tests.support.app_fixtures import unescaped
 from ui.application_form import number
 
 

@@ -10,7 +10,7 @@ import pytest
 from scoring.selfassess import self_total
 from submissions import applications
 from tests.app.applicant.conftest import SELF_ASSESSMENT
-from tests.app.conftest import unescaped
+from tests.support.app_fixtures import unescaped
 from ui.application_form import number
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from submissions import applications, assignments, audit, reviews, rounds
-from tests.app.conftest import unescaped
 from tests.app.reviewer.conftest import (
     HOSTILE,
     MY_REVIEWS,
@@ -17,6 +16,7 @@ from tests.app.reviewer.conftest import (
     page_text,
 )
 from tests.submissions.store.scenario import full_entries, valid_fields
+from tests.support.app_fixtures import unescaped
 from ui.text import escaped
 
 

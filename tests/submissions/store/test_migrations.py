@@ -22,8 +22,8 @@ from submissions.migrate import _ADVISORY_LOCK as MIGRATION_LOCK
 from submissions.migrate import alembic_config, current_revision, head_revision, upgrade
 from submissions.models import Base, User
 from submissions.store import Store
-from tests.submissions.store.conftest import create_database, drop_database, pg_url_for, require_postgres
 from tests.submissions.store.world import PASSWORD
+from tests.support.store_fixtures import create_database, drop_database, pg_url_for, require_postgres
 
 
 @pytest.fixture

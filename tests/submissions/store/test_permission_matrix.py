@@ -40,9 +40,9 @@ from submissions.errors import AccessDenied, DeadlinePassed, OperationError, Rou
 from submissions.models import ROUND_STATES, Application, ReviewRound, ScoreSheet, SelfAssessment
 from submissions.rounds import NEXT_STATE
 from submissions.store import Store
-from tests.submissions.store.conftest import drop_database, fresh_config
 from tests.submissions.store.scenario import full_entries, open_round, submit_application, valid_fields
 from tests.submissions.store.world import PASSWORD, Clock, World
+from tests.support.store_fixtures import drop_database, fresh_config
 
 MISSING = 2_000_000_000  # an id no table will reach in a test, inside PostgreSQL's integer range
 APPLICANT, OTHER_APPLICANT = 0, 1  # world.applicants: the target's organisation, another one
