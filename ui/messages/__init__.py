@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ui.messages import admin, applicant, common, results, reviewer
+from ui.messages import access, admin, applicant, common, faults, inputs, privacy, results, reviewer, uploads
 
 LANGUAGES = {"zh": "中文", "en": "English"}
-AREAS = (common, applicant, reviewer, admin, results)
+AREAS = (common, applicant, reviewer, admin, results, inputs, uploads, faults, access, privacy)
 
 
 def _merged() -> dict[str, dict[str, str]]:
