@@ -3,9 +3,17 @@
 Pages live in app_pages/ and check the role again themselves, since a page left out of the menu is
 still reachable by URL. Signed out, every page's address still resolves (so a deep link survives
 the sign-in) but only the sign-in form runs.
+
+An unexpected exception in a page is logged with an incident number and the user sees only that
+number and what to do, never a traceback (`client.showErrorDetails` is off as well). `APP_DEBUG=1`
+lets the exception through for development and for the tests, which must see every failure.
 """
 
 from __future__ import annotations
+
+import logging
+import os
+import secrets
 
 import streamlit as st
 
@@ -17,8 +25,23 @@ from ui.store import get_store
 from ui.text import escaped
 
 
+log = logging.getLogger("app")
+
+
 def page(spec: PageSpec, t, *, default: bool = False) -> st.Page:
     return st.Page(spec.path, title=t(spec.title), icon=spec.icon, url_path=spec.url, default=default)
+
+
+def guarded(run, t) -> None:
+    """Run a page; an unexpected failure becomes a logged incident and a plain message."""
+    try:
+        run()
+    except Exception:
+        if os.environ.get("APP_DEBUG") == "1":
+            raise
+        incident = secrets.token_hex(4)
+        log.exception("incident %s: unexpected failure", incident)
+        st.error(t("unexpected_error", incident=incident))
 
 
 st.set_page_config(page_title="信息消费示范评审", page_icon=":material/how_to_vote:", layout="wide")
@@ -42,7 +65,7 @@ t = translator(st.session_state["lang"])
 
 if actor is None:
     st.navigation([page(spec, t, default=i == 0) for i, spec in enumerate(PAGES)], position="hidden")
-    login_form()
+    guarded(login_form, t)
 else:
     mine = pages_for(actor.role)
     own = [page(spec, t, default=i == 0) for i, spec in enumerate(mine) if spec.roles == (actor.role,)]
@@ -50,4 +73,4 @@ else:
     with st.sidebar:
         st.caption(escaped(t("signed_in_as", name=actor.display_name)) + f" · {t('role_' + actor.role)}")
         st.button(t("logout"), on_click=sign_out, icon=":material/logout:", width="stretch")
-    st.navigation({t(SECTIONS[actor.role]): own, t("section_general"): shared}).run()
+    guarded(st.navigation({t(SECTIONS[actor.role]): own, t("section_general"): shared}).run, t)

@@ -1,12 +1,12 @@
-"""The signed-in user's account: who they are, and a password change."""
+"""The signed-in user's account: who they are, a password change, and a copy of their personal information."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from submissions import accounts
+from submissions import accounts, privacy
 from ui.feedback import reported
-from ui.session import require_role, t
+from ui.session import lang, require_role, t
 from ui.store import get_store
 from ui.text import labelled
 
@@ -30,3 +30,20 @@ if submitted:
             accounts.change_password(get_store(), actor, current=current, new=new)
         if outcome.ok:
             st.success(t("password_changed"))
+
+st.subheader(t("pv_my_data"))
+st.caption(t("pv_my_data_caption"))
+if st.button(t("pv_prepare_my_data"), key="pv_prepare_my_data", icon=":material/draft:"):
+    with st.spinner(t("pv_preparing")), reported() as outcome:
+        data = privacy.subject_access_export(get_store(), actor, lang=lang())
+    if outcome.ok:
+        st.download_button(
+            t("pv_download_my_data"),
+            data,
+            file_name=f"personal-information-{actor.user_id}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="pv_download_my_data",
+            on_click="ignore",
+            type="primary",
+            icon=":material/download:",
+        )

@@ -5,6 +5,12 @@
     restore PATH --yes                      replace the database and restore the attachment files from a backup
     create-admin --username U --name N      the first administrator; password from APP_ADMIN_PASSWORD or a prompt
     status                                  database, schema revision and how many rows of each kind
+    personal-fields                         the stored columns that hold personal information (PIPL)
+    retention [--set ROUND YYYY-MM-DD]      each round's retention date; --set changes one
+    purge (--round ID | --due) [--mode anonymise|delete] [--dry-run]
+                                            remove personal information of rounds past their retention date
+    anonymise-user --user U                 replace a disabled account's names with user#<id>
+    subject-access --user U --out PATH      a workbook of what the store holds about one person
 
 Settings come from the environment (`APP_DATA_DIR`, `APP_DATABASE_URL`; see submissions.config).
 `upgrade`, `create-admin` and `status` open the store, which brings the schema up to date first.
@@ -29,13 +35,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from submissions import accounts
+from submissions import accounts, audit, privacy
 from submissions.backup import BackupError, attachments_archive, backup, restore
 from submissions.config import StoreConfig
 from submissions.db import make_engine
 from submissions.errors import OperationError, SubmissionError
 from submissions.migrate import current_revision, head_revision, upgrade
 from submissions.models import Application, AuditEntry, ReviewRound, ScoreSheet, User
+from submissions.privacy import PURGE_MODES
 from submissions.store import Store
 
 EXIT_OK = 0
@@ -126,6 +133,31 @@ def _parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("status", help="database, schema revision and row counts")
     command.set_defaults(handler=_status)
+
+    command = commands.add_parser("personal-fields", help="the stored columns that hold personal information")
+    command.set_defaults(handler=_personal_fields)
+
+    command = commands.add_parser("retention", help="each round's retention date; --set changes one")
+    command.add_argument("--set", nargs=2, metavar=("ROUND", "DATE"), help="round id and a date YYYY-MM-DD")
+    command.set_defaults(handler=_retention)
+
+    command = commands.add_parser("purge", help="remove personal information of rounds past their retention date")
+    which = command.add_mutually_exclusive_group(required=True)
+    which.add_argument("--round", type=int, metavar="ID", help="one round")
+    which.add_argument("--due", action="store_true", help="every round whose retention date has passed")
+    command.add_argument("--mode", choices=PURGE_MODES, default="anonymise", help="keep statistics or delete")
+    command.add_argument("--dry-run", action="store_true", help="count what would go, change nothing")
+    command.set_defaults(handler=_purge)
+
+    command = commands.add_parser("anonymise-user", help="replace a disabled account's names with user#<id>")
+    command.add_argument("--user", required=True, metavar="U", help="login name")
+    command.set_defaults(handler=_anonymise_user)
+
+    command = commands.add_parser("subject-access", help="a workbook of what the store holds about one person")
+    command.add_argument("--user", required=True, metavar="U", help="login name")
+    command.add_argument("--out", type=Path, required=True, metavar="PATH", help="the .xlsx file to write")
+    command.add_argument("--lang", choices=("zh", "en"), default="zh")
+    command.set_defaults(handler=_subject_access)
     return parser
 
 
@@ -231,6 +263,126 @@ def _status(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str
             *(f"{label}: {count}" for label, count in counts.items()),
         ]
         print("\n".join(lines), file=out)
+        return EXIT_OK
+
+    return _opened(config, work)
+
+
+# -- personal information ------------------------------------------------------------------------
+
+
+def _personal_fields(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
+    for table, column, kind in privacy.personal_fields():
+        print(f"{table}.{column}\t{kind}\t{privacy.SENSITIVITY_LABELS[kind][0]}", file=out)
+    return EXIT_OK
+
+
+def _retention(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
+    def work(store: Store) -> int:
+        if args.set:
+            round_id, day = _round_id(args.set[0]), _day(args.set[1])
+            store.db.write(lambda session: _set_retention(session, store, round_id, day))
+        today = store.now().date()
+        for r in privacy.retention_overview(store, None):
+            if r.purged_at is not None:
+                status = f"purged ({r.purge_mode}) {r.purged_at.date().isoformat()}"
+            else:
+                status = "due for purge" if r.due(today) else "kept"
+            until = r.retention_until.isoformat() if r.retention_until else "not set"
+            print(f"round {r.round_id}\t{r.name}\t{r.state}\tkeep until {until}\t{status}", file=out)
+        return EXIT_OK
+
+    return _opened(config, work)
+
+
+def _set_retention(session, store: Store, round_id: int, day) -> None:
+    round_ = session.get(ReviewRound, round_id)
+    if round_ is None:
+        raise UsageError(f"there is no round {round_id}; `python -m submissions retention` lists them")
+    if round_.purged_at is not None:
+        raise UsageError(f"round {round_id} has been purged already")
+    before = round_.retention_until
+    round_.retention_until = day
+    audit.record(
+        session,
+        None,
+        "privacy.retention",
+        "round",
+        round_id,
+        at=store.now(),
+        round_id=round_id,
+        before={"retention_until": before.isoformat() if before else None},
+        after={"retention_until": day.isoformat()},
+    )
+
+
+def _round_id(text: str) -> int:
+    if not text.isdigit():
+        raise UsageError(f"a round id is a number, not {text!r}")
+    return int(text)
+
+
+def _day(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"give the date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _purge(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
+    def work(store: Store) -> int:
+        if args.due:
+            reports = privacy.purge_due(store, None, mode=args.mode, dry_run=args.dry_run)
+        else:
+            reports = [privacy.purge_round(store, None, args.round, mode=args.mode, dry_run=args.dry_run)]
+        verb = "would remove" if args.dry_run else "removed"
+        for r in reports:
+            print(
+                f"round {r.round_id} ({r.mode}): {verb} {r.applications} applications' free text"
+                if r.mode == "anonymise"
+                else f"round {r.round_id} ({r.mode}): {verb} {r.applications} applications",
+                f"{r.sheets} score sheets' comments, {r.attachments} attachments, "
+                f"{r.audit_entries} audit entries' content",
+                sep=", ",
+                file=out,
+            )
+        if not reports:
+            print("no round is past its retention date", file=out)
+        return EXIT_OK
+
+    return _opened(config, work)
+
+
+def _user_id(store: Store, username: str) -> int:
+    found = store.db.read(
+        lambda session: session.scalar(select(User.id).where(User.username == accounts.normalise_username(username)))
+    )
+    if found is None:
+        raise UsageError(f"there is no user {username!r}")
+    return found
+
+
+def _anonymise_user(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
+    def work(store: Store) -> int:
+        pseudonym = privacy.anonymise_user(store, None, _user_id(store, args.user))
+        print(f"user {args.user!r} is now {pseudonym}", file=out)
+        return EXIT_OK
+
+    return _opened(config, work)
+
+
+def _subject_access(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
+    if args.out.exists():
+        raise UsageError(f"{args.out} exists already; give a new file name")
+
+    def work(store: Store) -> int:
+        data = privacy.subject_access_export(store, None, user_id=_user_id(store, args.user), lang=args.lang)
+        temporary = args.out.with_name(args.out.name + ".part")
+        temporary.write_bytes(data)
+        temporary.replace(args.out)
+        print(f"written: {args.out} ({len(data)} bytes)", file=out)
         return EXIT_OK
 
     return _opened(config, work)

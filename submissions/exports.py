@@ -1,7 +1,8 @@
 """Downloads: the ranking workbook and CSV (admins), applicant and offline review templates.
 
-Every download is recorded in the audit log. Reviewer identities in exports follow the round's
-`reviewer_identity` setting: anonymised labels (专家01, 专家02, … by user id) unless it says named.
+Every download is recorded in the audit log. Reviewer identities in exports are anonymised labels
+(专家01, 专家02, … by user id) unless the export profile is `full` and the round's `reviewer_identity`
+says named (see `submissions.privacy`).
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ from submissions.excel.applications import application_template
 from submissions.excel.panel import PanelRow, panel_template
 from submissions.excel.ranking import ranking_csv, ranking_workbook
 from submissions.models import User
+from submissions.privacy import DEFAULT_PROFILE, checked_profile
 from submissions.ranking import RoundRanking, compute, reviewer_label
 from submissions.reviews import my_assignments
 from submissions.rounds import load_round, rubric_of, settings_of, visible_states
 from submissions.store import Store
 
 
-def reviewer_names(session: Session, ranked: RoundRanking) -> dict[int, str]:
-    """User id -> the name shown in exports, as the round's identity policy says."""
+def reviewer_names(session: Session, ranked: RoundRanking, profile: str = DEFAULT_PROFILE) -> dict[int, str]:
+    """User id -> the name shown in exports: numbered unless the profile is full and the round says named."""
     ids = sorted({int(i) for i in ranked.submitted_sheets.reviewer_ids})
-    if ranked.settings.reviewer_identity == "named":
+    if profile == "full" and ranked.settings.reviewer_identity == "named":
         names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all())
         return {i: names.get(i, str(i)) for i in ids}
     return {i: f"专家{n + 1:02d}" for n, i in enumerate(ids)}
@@ -62,19 +64,33 @@ def _log_export(store: Store, actor: Actor, action: str, round_id: int, details:
 
 
 def ranking_export(
-    store: Store, actor: Actor, round_id: int, *, lang: str = "zh", method: str | None = None, kind: str = "xlsx"
+    store: Store,
+    actor: Actor,
+    round_id: int,
+    *,
+    lang: str = "zh",
+    method: str | None = None,
+    kind: str = "xlsx",
+    profile: str = DEFAULT_PROFILE,
+    purpose: str = "",
 ) -> bytes:
-    """The ranking workbook (`kind="xlsx"`) or the ranking sheet as CSV (`kind="csv"`)."""
+    """The ranking workbook (`kind="xlsx"`) or the ranking sheet as CSV (`kind="csv"`).
+
+    `profile` is `redacted` (default: reviewers numbered) or `full` (reviewer names when the round's
+    `reviewer_identity` is named), which needs a `purpose`; both are logged with the export.
+    """
+    checked: list[str] = []
 
     def work(session: Session) -> bytes:
         verified_user(session, actor, "admin")
+        checked[:] = checked_profile(profile, purpose)
         round_ = load_round(session, round_id)
         require_state(round_, "ranking.view")
         ranked = compute(store, session, round_, method)
         evaluation = _with_titles(ranked)
         if kind == "csv":
             return ranking_csv(evaluation.table, ranked.rubric, lang)
-        names = reviewer_names(session, ranked)
+        names = reviewer_names(session, ranked, profile)
         settings = ranked.settings
         round_info = {
             "round": round_.name,
@@ -89,6 +105,7 @@ def ranking_export(
             "quota_per_region": settings.quota_per_region or "",
             "blind_policy": settings.blind_policy,
             "reviewer_identity": settings.reviewer_identity,
+            "export_profile": profile,
             "revision": ranked.revision,
             "submitted_sheets": ranked.sheets,
             "generated_at": store.now().astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat(timespec="seconds"),
@@ -107,7 +124,12 @@ def ranking_export(
 
     data = store.read(actor, "export.ranking", work, target=f"round:{round_id}")
     _log_export(
-        store, actor, "export.ranking", round_id, {"kind": kind, "lang": lang, "method": method, "bytes": len(data)}
+        store,
+        actor,
+        "export.ranking",
+        round_id,
+        {"kind": kind, "lang": lang, "method": method, "bytes": len(data)}
+        | {"profile": checked[0], "purpose": checked[1]},
     )
     return data
 

@@ -18,6 +18,7 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -120,6 +121,10 @@ class ReviewRound(Base):
     settings: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     next_reference: Mapped[int] = mapped_column(Integer, default=1)
+    # Personal information is kept until this day; afterwards `submissions.privacy` purges it.
+    retention_until: Mapped[dt.date | None] = mapped_column(Date)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    purge_mode: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
@@ -241,7 +246,8 @@ class ScoreSheet(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: database triggers refuse UPDATE and DELETE (see the initial migration)."""
+    """Append-only: database triggers refuse DELETE, and any UPDATE except the redaction of personal
+    content (`before`/`after` to NULL, `actor_label` to `user#<actor_id>`; see migration 0002)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (

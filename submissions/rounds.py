@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,7 +69,9 @@ class RoundSettings(PanelSettings):
     @classmethod
     def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = tuple(r.strip() for r in value)
-        if not cleaned or any(not r or len(r) > 64 for r in cleaned) or len(set(cleaned)) != len(cleaned):
+        # Two spellings of one name (NFC and NFD, or different case) are the same region.
+        distinct = {unicodedata.normalize("NFC", r).casefold() for r in cleaned}
+        if not cleaned or any(not r or len(r) > 64 for r in cleaned) or len(distinct) != len(cleaned):
             raise ValueError("regions must be a non-empty list of distinct names of 1 to 64 characters")
         return cleaned
 
@@ -101,6 +104,8 @@ class RoundView:
     settings: RoundSettings
     version: int
     created_at: dt.datetime
+    retention_until: dt.date | None = None
+    purged_at: dt.datetime | None = None
 
     @property
     def state_label(self) -> tuple[str, str]:
@@ -121,6 +126,8 @@ def view(round_: ReviewRound) -> RoundView:
         settings_of(round_),
         round_.version,
         round_.created_at,
+        round_.retention_until,
+        round_.purged_at,
     )
 
 
@@ -168,6 +175,18 @@ def _validated_settings(rubric: Rubric, settings: dict | None) -> RoundSettings:
         ) from None
 
 
+RETENTION_YEARS = 3
+
+
+def default_retention(created: dt.datetime) -> dt.date:
+    """A new round keeps personal information for three years (29 February becomes 28 February)."""
+    day = created.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    try:
+        return day.replace(year=day.year + RETENTION_YEARS)
+    except ValueError:
+        return day.replace(year=day.year + RETENTION_YEARS, day=28)
+
+
 def create_round(
     store: Store,
     actor: Actor,
@@ -207,6 +226,7 @@ def create_round(
             settings=round_settings.model_dump_json(),
             created_at=store.now(),
             next_reference=1,
+            retention_until=default_retention(store.now()),
         )
         session.add(round_)
         session.flush()

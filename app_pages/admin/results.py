@@ -12,7 +12,7 @@ import math
 import streamlit as st
 
 from scoring import METHODS
-from submissions import accounts, exports, ranking, results
+from submissions import accounts, exports, privacy, ranking, results
 from ui import charts
 from ui.feedback import reported
 from ui.session import lang, require_role, t
@@ -337,12 +337,33 @@ def show_sensitivity(round_id: int, ranked, method: str, category: str, language
 def show_downloads(round_id: int, method: str, language: str) -> None:
     st.subheader(t("rs_downloads"))
     st.caption(t("rs_downloads_caption", method=method_label(method)))
+    index = 0 if language == "zh" else 1
+    profile = st.radio(
+        t("pv_export_profile"),
+        privacy.EXPORT_PROFILES,
+        format_func=lambda p: privacy.PROFILE_LABELS[p][index],
+        key="pv_export_profile",
+        horizontal=True,
+        help=t("pv_export_profile_help"),
+    )
+    purpose = ""
+    if profile == "full":
+        purpose = st.text_input(t("pv_export_purpose"), max_chars=privacy.PURPOSE_MAX, key="pv_export_purpose")
     for kind, cell in zip(("xlsx", "csv"), st.columns(2), strict=True):
         with cell:
             if not st.button(t(f"rs_prepare_{kind}"), key=f"rs_prepare_{kind}", icon=":material/draft:"):
                 continue
             with st.spinner(t("rs_preparing")), reported() as outcome:
-                data = exports.ranking_export(get_store(), actor, round_id, lang=language, method=method, kind=kind)
+                data = exports.ranking_export(
+                    get_store(),
+                    actor,
+                    round_id,
+                    lang=language,
+                    method=method,
+                    kind=kind,
+                    profile=profile,
+                    purpose=purpose,
+                )
             if outcome.ok:
                 st.download_button(
                     t(f"rs_download_{kind}"),

@@ -7,7 +7,7 @@ import streamlit as st
 from rubrics import RubricError, list_rubrics, load_rubric
 from rubrics.errors import located, message_in
 from rubrics.schema import AGGREGATION_METHODS
-from submissions import rounds
+from submissions import privacy, rounds
 from submissions.access import ACTION_STATES
 from submissions.errors import EditConflict, SubmissionError
 from ui.feedback import reported
@@ -280,6 +280,27 @@ with manage:
                     del st.session_state[widget]
                 del st.session_state["ad_conflicted"]
                 st.rerun()
+
+        st.subheader(t("pv_retention"))
+        if chosen.purged_at is not None:
+            st.info(t("pv_retention_purged", day=chosen.purged_at.date().isoformat()))
+        else:
+            st.caption(t("pv_retention_caption"))
+            today = store.now().date()
+            if chosen.retention_until is not None and chosen.retention_until < today:
+                st.warning(t("pv_retention_due", day=chosen.retention_until.isoformat()))
+            day = st.date_input(
+                t("pv_retention_until"),
+                value=chosen.retention_until,
+                min_value=chosen.created_at.date(),
+                max_value=chosen.created_at.date().replace(year=chosen.created_at.year + 30),
+                key=f"pv_retention_{chosen.id}",
+            )
+            if st.button(t("pv_retention_save"), key=f"pv_retention_save_{chosen.id}") and day is not None:
+                with reported() as outcome:
+                    saved_day = privacy.set_retention(store, actor, chosen.id, until=day)
+                if outcome.ok:
+                    st.success(t("pv_retention_saved", day=saved_day.isoformat()))
 
 with create:
     source = st.radio(

@@ -36,6 +36,7 @@ _URLS = {spec.path: spec.url for spec in PAGES}
 def app_data_dir(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setenv("APP_DATA_DIR", str(tmp_path_factory.mktemp("app-data")))
+    patch.setenv("APP_DEBUG", "1")  # a page failure must fail the test, not become a polite message
     patch.delenv("APP_DATABASE_URL", raising=False)
     yield
     patch.undo()

@@ -5,6 +5,8 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "app_title": "信息消费示范评审",
+        "unexpected_error": "操作未能完成,发生了意外错误(事件编号 {incident})。已保存的数据没有改变;"
+        "请重试,若仍然出错,请把事件编号告诉系统管理员。",
         "nav_rounds": "评审批次",
         "nav_assignment": "专家分配",
         "nav_progress": "评审进度",
@@ -92,6 +94,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "app_title": "Information-consumption demonstration review",
+        "unexpected_error": "The action could not be completed because of an unexpected error (incident "
+        "{incident}). Saved data is unchanged; try again, and if it fails again give the incident number to "
+        "the system administrator.",
         "nav_rounds": "Review rounds",
         "nav_assignment": "Assignment",
         "nav_progress": "Progress",
