@@ -26,3 +26,9 @@ def test_usage_statistics_are_off():
 def test_no_cookie_secret_is_committed():
     # Each deployment sets STREAMLIT_SERVER_COOKIE_SECRET, the same on every server behind one balancer.
     assert "cookieSecret" not in CONFIG["server"]
+
+
+def test_error_details_are_never_shown_to_users():
+    # An unexpected exception becomes an incident number in the page (app.py); Streamlit itself must
+    # not print the exception or its traceback either.
+    assert CONFIG["client"]["showErrorDetails"] == "none"
