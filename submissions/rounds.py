@@ -18,6 +18,7 @@ from typing import Literal
 
 import pandas as pd
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from rubrics.schema import Band, PanelSettings, Rubric
 from scoring.settings import Settings
 from submissions import audit
 from submissions.access import STATE_LABELS, Actor, require_state, verified_user
+from submissions.contracts import text_problem
 from submissions.errors import AccessDenied, DeadlinePassed, FieldProblem, RoundStateError, SubmissionError
 from submissions.models import ROUND_STATES, Application, Assignment, ReviewRound, ScoreSheet
 from submissions.regions import PROVINCIAL_DIVISIONS
@@ -69,6 +71,10 @@ class RoundSettings(PanelSettings):
     @classmethod
     def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         cleaned = tuple(r.strip() for r in value)
+        for region in cleaned:
+            problem = text_problem(region, 64, field="settings.regions", label_zh="地区名称", label_en="region name")
+            if problem is not None and problem.code != "too_long":
+                raise PydanticCustomError(problem.code, problem.message_en, {"zh": problem.message_zh})
         # Two spellings of one name (NFC and NFD, or different case) are the same region.
         distinct = {unicodedata.normalize("NFC", r).casefold() for r in cleaned}
         if not cleaned or any(not r or len(r) > 64 for r in cleaned) or len(distinct) != len(cleaned):
@@ -145,15 +151,8 @@ def frozen_rubric_text(rubric: Rubric) -> str:
 
 
 def _settings_problem(exc: ValidationError) -> SubmissionError:
-    return SubmissionError(
-        FieldProblem(
-            "settings." + ".".join(str(p) for p in e["loc"]),
-            "invalid_setting",
-            f"评审设置“{'.'.join(str(p) for p in e['loc'])}”无效:{e['msg']}",
-            f"Round setting “{'.'.join(str(p) for p in e['loc'])}” is invalid: {e['msg']}",
-        )
-        for e in exc.errors()
-    )
+    """The service's refusal, worded for people in each language as the round form words it."""
+    return SubmissionError([_explained(error) for error in exc.errors()])
 
 
 def _validated_settings(rubric: Rubric, settings: dict | None) -> RoundSettings:
@@ -202,6 +201,9 @@ def create_round(
     store.read(actor, "round.create", lambda session: verified_user(session, actor, "admin"), target="round:new")
     rubric = load_rubric(rubric_id) if rubric_id is not None else load_rubric_text(rubric_text or "")
     name = name.strip()
+    fault = text_problem(name, 200, field="name", label_zh="评审轮次名称", label_en="round's name")
+    if fault is not None and fault.code != "too_long":
+        raise SubmissionError([fault])
     if not name or len(name) > 200:
         raise SubmissionError(
             [
@@ -497,6 +499,15 @@ def _explained(error: dict) -> FieldProblem:
             "deadline_order",
             "评审截止时间必须晚于申报截止时间;请调整其中一个。",
             "The review deadline must come after the application deadline; change one of them.",
+        )
+    if kind in ("nul_character", "lone_surrogate"):
+        return _setting_problem(field, kind, ctx.get("zh", message), message)
+    if kind == "string_unicode":  # pydantic refuses a lone surrogate in a string before any validator sees it
+        return _setting_problem(
+            field,
+            "lone_surrogate",
+            f"“{zh_label}”中有不是有效文字的字符(孤立的代理码位);请重新输入。",
+            f"“{en_label}” contains a lone surrogate, which is not valid text; re-type it.",
         )
     if field == "regions" and kind == "value_error":
         return _setting_problem(

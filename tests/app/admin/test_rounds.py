@@ -30,8 +30,8 @@ def choose(app, round_id: int):
 @pytest.mark.parametrize(
     ("lang", "title", "headings"),
     [
-        ("zh", "评审批次", ["全部评审批次", "阶段转换", "评审设置"]),
-        ("en", "Review rounds", ["All review rounds", "State", "Round settings"]),
+        ("zh", "评审批次", ["全部评审批次", "阶段转换", "评审设置", "个人信息保留期限"]),
+        ("en", "Review rounds", ["All review rounds", "State", "Round settings", "Retention of personal information"]),
     ],
 )
 def test_rounds_page_renders_every_round(pages, lang, title, headings):
