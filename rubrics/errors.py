@@ -68,6 +68,13 @@ ZH_RULES: dict[str, tuple[_Rule, ...]] = {
         (r"^(?P<yaml>.*); fix the YAML$", "YAML 格式有误:{yaml};请修改。"),
         (None, "YAML 格式有误;请修改。"),
     ),
+    "yaml_character": (
+        (
+            r"character (?P<char>U\+[0-9A-F]+) at position (?P<position>\d+)",
+            "第 {position} 个字符 {char} 不能出现在 YAML 中(空字符或其他控制字符);请删除该字符。",
+        ),
+        (None, "文件含有 YAML 不允许的控制字符;请删除。"),
+    ),
     "not_a_mapping": ((None, "文件必须是一个 YAML 映射,包含 id、title、dimensions 等键。"),),
     "unknown_fragment": (
         (
@@ -281,6 +288,18 @@ _YAML_ZH: tuple[tuple[str, str], ...] = (
     (r"^found unexpected end of stream$", "文件意外结束(引号或括号没有闭合)"),
     (r"^found unknown escape character.*$", "含有无法识别的转义字符"),
     (r"^found undefined alias.*$", "引用了未定义的别名(*)"),
+    (
+        r"^the alias \*(?P<name>\S+) repeats an anchor;.*$",
+        "别名 *{name} 引用了锚点;评分细则不接受锚点(&)和别名(*),请直接写出内容(共用的评分等级请使用 default_levels)",
+    ),
+    (
+        r"^the document is nested more than (?P<n>\d+) levels deep;.*$",
+        "文件嵌套超过 {n} 层;评分细则不需要这么深的嵌套",
+    ),
+    (
+        r"^could not determine a constructor for the tag '(?P<tag>[^']*)'$",
+        "不支持类型标签“{tag}”;评分细则只能使用普通的文本、数字、列表和映射,请删除该标签",
+    ),
 )
 
 

@@ -6,6 +6,13 @@ A rubric file may say `extends: <fragment>` to start from a shared fragment (a f
 other key the rubric sets replaces the fragment's. `default_levels` gives every judged criterion
 without `levels` the shared 优/良/中/差 descriptors. The merged document is then validated as a
 whole, so a shared core is written once and checked in every rubric that uses it.
+
+Uploaded YAML is untrusted. It is read with PyYAML's safe loader (no Python tags: `!!python/object`
+and any other unknown tag is a problem at its line), at most `MAX_YAML_BYTES`, with no key repeated
+in a mapping, nested at most `MAX_YAML_DEPTH` levels (deeper nesting would exhaust the parser's
+recursion), and without aliases: `*name` is refused at its line, which also rules out the
+"billion laughs" document whose aliases multiply into millions of nodes. Shared content is written
+with `extends:` and `default_levels` instead.
 """
 
 from __future__ import annotations
@@ -26,11 +33,38 @@ from rubrics.schema import Rubric
 DATA_DIR = Path(__file__).with_name("data")
 FRAGMENT_DIR = DATA_DIR / "fragments"
 MAX_YAML_BYTES = 512 * 1024
+MAX_YAML_DEPTH = 40  # the shipped rubrics nest 8 levels
 _CONCATENATED = ("indicators", "dimensions", "gates", "vetoes", "sources")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader that refuses a key repeated in one mapping (YAML would keep the last silently)."""
+    """Safe loader that refuses a key repeated in one mapping (YAML would keep the last silently),
+    aliases, and nesting deeper than `MAX_YAML_DEPTH`."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"the alias *{event.anchor} repeats an anchor; anchors and aliases are not accepted in a rubric, "
+                "so write the values out (use default_levels for shared level descriptors)",
+                event.start_mark,
+            )
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"the document is nested more than {MAX_YAML_DEPTH} levels deep; a rubric needs far fewer",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -76,6 +110,18 @@ def parse_yaml(text: str, source: str) -> dict:
         raise RubricError(
             source,
             [Problem("", "yaml_syntax", f"{line}{exc.problem or exc}; fix the YAML at that place")],
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        raise RubricError(
+            source,
+            [
+                Problem(
+                    "",
+                    "yaml_character",
+                    f"character U+{exc.character:04X} at position {exc.position + 1} is not allowed in YAML "
+                    "(NUL and other control characters); remove it",
+                ),
+            ],
         ) from None
     except yaml.YAMLError as exc:
         raise RubricError(source, [Problem("", "yaml_syntax", f"{exc}; fix the YAML")]) from None

@@ -5,18 +5,26 @@ Each function reads the submission and the rubric, changes neither, and returns 
 ids the rubric does not know in the order they were given. Pass the list to `raise_if_problems`
 to turn it into a `SubmissionError`. Messages name each field by its rubric label, in Chinese and
 in English, and say what to do.
+
+Numbers (see `submissions.contracts` for how text becomes a number): points must be finite, within
+0 and the criterion's maximum, written with at most two decimal places (the rubric's own points
+have two) and on the criterion's step; points that are not numbers at all (`NotANumber`: text,
+blank, None) are named as such. Indicator values must be finite JSON numbers (an integer that no
+float can hold counts as not finite), whole for `int` indicators, within the bounds; a blank text
+is named as blank rather than as "not a number".
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from rubrics.credit_code import ALPHABET, check_character
 from rubrics.credit_code import problem as credit_code_problem
 from rubrics.schema import Criterion, Indicator, Rubric
-from submissions.contracts import Application, ScoreSheet, SelfAssessment
+from submissions.contracts import Application, NotANumber, ScoreSheet, SelfAssessment
 from submissions.errors import FieldProblem, SubmissionError, raise_if_problems
 
 __all__ = [
@@ -98,6 +106,13 @@ def _indicator_problems(values: Mapping[str, object], rubric: Rubric) -> list[Fi
 def _indicator_type_problem(ind: Indicator, value: object) -> FieldProblem | None:
     field = f"indicators.{ind.id}"
     zh, en = ind.label.zh, ind.label.en
+    if isinstance(value, str) and not value.strip():
+        return FieldProblem(
+            field,
+            "blank_indicator",
+            f"“{zh}”填写的是空白;请填写实际的值,不需要时删除该项。",
+            f"“{en}” is blank; enter the actual value, or leave the indicator out.",
+        )
     if ind.type == "bool":
         if isinstance(value, bool):
             return None
@@ -128,7 +143,7 @@ def _indicator_type_problem(ind: Indicator, value: object) -> FieldProblem | Non
             f"“{zh}”应填写数字,而填写的是{_show(value)};请填写数字。",
             f"“{en}” must be a number, not {_show(value)}; enter a number.",
         )
-    if not math.isfinite(value):
+    if not _finite(value):
         return FieldProblem(
             field,
             "not_finite",
@@ -143,6 +158,16 @@ def _indicator_type_problem(ind: Indicator, value: object) -> FieldProblem | Non
             f"“{en}” must be a whole number, not {_show(value)}; enter a whole number.",
         )
     return None
+
+
+def _finite(value: int | float) -> bool:
+    """A float that is not NaN or infinite, or an integer that a float can hold (the engine computes in floats)."""
+    if isinstance(value, int):
+        return abs(value) <= _FLOAT_MAX
+    return math.isfinite(value)
+
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _indicator_bounds_problem(ind: Indicator, value: object) -> FieldProblem | None:
@@ -231,6 +256,8 @@ def _declaration_problems(answers: Mapping[str, bool], rubric: Rubric) -> list[F
 
 
 # -- points: self-assessments and score sheets ---------------------------------------------------
+
+POINTS_DECIMALS = 2  # as many as the rubric's own points and steps may have
 
 
 def check_self_assessment(sa: SelfAssessment, rubric: Rubric) -> list[FieldProblem]:
@@ -330,6 +357,20 @@ def _points_problems(
 
 def _value_problem(c: Criterion, value: Decimal, field: str) -> FieldProblem | None:
     top = _num(c.max_points)
+    if isinstance(value, NotANumber):
+        if not value.strip():
+            return FieldProblem(
+                field,
+                "blank_points",
+                f"“{c.label.zh}”的分数未填写(空白);请填写0至{top}分。",
+                f"“{c.label.en}” has no points (the value is blank); enter 0 to {top} points.",
+            )
+        return FieldProblem(
+            field,
+            "not_a_number",
+            f"“{c.label.zh}”的分数应为数字,而填写的是{_show(str(value))};请填写0至{top}分。",
+            f"“{c.label.en}” needs a number of points, not {_show(str(value))}; enter 0 to {top} points.",
+        )
     if not value.is_finite():
         return FieldProblem(
             field,
@@ -343,6 +384,14 @@ def _value_problem(c: Criterion, value: Decimal, field: str) -> FieldProblem | N
             "out_of_range",
             f"“{c.label.zh}”的分数应在0至{top}分之间(含两端),而填写的是{_num(value)};请调整分数。",
             f"“{c.label.en}” takes 0 to {top} points (inclusive), not {_num(value)}; change the points.",
+        )
+    if value != value.quantize(Decimal(1).scaleb(-POINTS_DECIMALS)):
+        return FieldProblem(
+            field,
+            "too_many_decimals",
+            f"“{c.label.zh}”的分数最多保留{POINTS_DECIMALS}位小数,而填写的是{_num(value)};请调整分数。",
+            f"“{c.label.en}” takes points with at most {POINTS_DECIMALS} decimal places, not {_num(value)}; "
+            "change the points.",
         )
     if c.step is not None and value % c.step != 0:
         lower = (value // c.step) * c.step
@@ -376,9 +425,10 @@ def _unknown(
 def _num(value: float | Decimal) -> str:
     """A number as a reader writes it: `10`, `0.5`, `1000000`; non-finite and huge values as-is."""
     if isinstance(value, Decimal):
-        if value.is_finite() and abs(value) < 10**15:
+        if value.is_finite() and (value.is_zero() or Decimal("1E-12") <= abs(value) < 10**15):
             return format(value.normalize(), "f")
-        return str(value)
+        text = str(value)
+        return text if len(text) <= 24 else format(value, ".6E")
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return repr(value) if isinstance(value, float) else str(value)
@@ -398,4 +448,7 @@ def _show(value: object) -> str:
         return f"“{value[:40]}”" + ("…" if len(value) > 40 else "")
     if isinstance(value, float):
         return _num(value)
+    if isinstance(value, int) and abs(value) >= 10**24:
+        # str() of an integer of thousands of digits is refused by Python itself; its size says enough.
+        return f"{'-' if value < 0 else ''}≈10^{int(abs(value).bit_length() * math.log10(2))}"
     return str(value)

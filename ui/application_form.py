@@ -202,11 +202,15 @@ def field_key(field: str, ident: str | None = None) -> str:
 
 
 def _widget_value(indicator: Indicator | None, value: object) -> object:
-    if indicator is not None and indicator.type == "int" and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if indicator is not None and indicator.type in ("float", "percent") and isinstance(value, int):
+    # Every numeric indicator has a float input (see `indicator_input`), whole-number ones included.
+    if indicator is not None and indicator.type in ("int", "float", "percent") and isinstance(value, int):
         return float(value) if not isinstance(value, bool) else value
     return value
+
+
+def _whole(value: object) -> object:
+    """A whole-number indicator's input as the integer it is (12.0 -> 12); anything else unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def form_values(saved: Mapping[str, object], rubric: Rubric) -> dict[str, object]:
@@ -277,10 +281,11 @@ def change_for(field: str, ident: str | None, value: object, saved: Mapping[str,
     return {field: entries}
 
 
-def autosave(actor: Actor, application_id: int, key: str, field: str, ident: str | None) -> None:
+def autosave(actor: Actor, application_id: int, key: str, field: str, ident: str | None, whole: bool = False) -> None:
     """A widget's change callback: save its field now, or keep the input and remember why not."""
     state = st.session_state
-    change = change_for(field, ident, state.get(key), state[SAVED])
+    value = _whole(state.get(key)) if whole else state.get(key)
+    change = change_for(field, ident, value, state[SAVED])
     try:
         view = applications.save_application(
             get_store(), actor, application_id, seen_version=state[SEEN], changes=change
@@ -304,8 +309,10 @@ def field_problems(key: str) -> None:
         st.error("\n\n".join(escaped(p.message(lang())) for p in problems), icon=":material/error:")
 
 
-def _callback(actor: Actor, app: ApplicationView, key: str, field: str, ident: str | None = None) -> dict:
-    return {"on_change": autosave, "args": (actor, app.id, key, field, ident)}
+def _callback(
+    actor: Actor, app: ApplicationView, key: str, field: str, ident: str | None = None, *, whole: bool = False
+) -> dict:
+    return {"on_change": autosave, "args": (actor, app.id, key, field, ident, whole)}
 
 
 def save_status(ws: ApplicantWorkspace) -> None:
@@ -406,11 +413,13 @@ def indicator_label(ind: Indicator) -> str:
 def indicator_input(actor: Actor, ws: ApplicantWorkspace, ind: Indicator, *, disabled: bool) -> None:
     """One indicator. Bounds are shown, not enforced by the widget: the store's check says in the user's
     language what is wrong with an out-of-range value and keeps it on the page (the browser's own
-    bound check would silently refuse it, in English)."""
+    bound check would silently refuse it, in English). Whole-number indicators get a float input too:
+    an integer input reads `12.5` as 12 in the browser and saves it without a word, whereas the
+    store refuses 12.5 and says that a whole number is needed."""
     key = field_key("indicators", ind.id)
     label = escaped(indicator_label(ind)) + (" \\*" if ind.required else "")
     help_text = escaped(ind.help.get(lang())) if ind.help else None
-    callback = _callback(actor, ws.application, key, "indicators", ind.id)
+    callback = _callback(actor, ws.application, key, "indicators", ind.id, whole=ind.type == "int")
     if ind.type == "bool":
         st.radio(
             label,
@@ -440,8 +449,8 @@ def indicator_input(actor: Actor, ws: ApplicantWorkspace, ind: Indicator, *, dis
         st.number_input(
             label,
             value=None,
-            step=1 if whole else 0.1,
-            format="%d" if whole else "%.2f",
+            step=1.0 if whole else 0.1,
+            format="%.10g" if whole else "%.2f",  # 12, 12.5 and 10000000 as typed, never 1e+07
             key=key,
             help=help_text,
             placeholder=t("ap_indicator_placeholder"),

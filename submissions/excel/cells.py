@@ -4,7 +4,9 @@ Normalisation, deliberately, is Unicode NFKC: full-width digits, letters and pun
 Chinese input methods produce (`１２．５`, `ＡＢＣ`, `(%)`, `,`) read as their ASCII forms, so
 `１２．５` is the number 12.5 and `９１１１…` a credit code. NFKC is applied to headers, numbers,
 answers, regions, categories and credit codes, never to free text (organisation names, titles,
-narratives, comments), which is kept as typed.
+narratives, comments), which is kept as typed. After NFKC a number has ASCII digits only: digits
+of other scripts (`٣`), which NFKC keeps and Python's `int` would accept, are not numbers, as in
+`submissions.contracts` (the one number policy of the form, the import and the services).
 
 Headers match when equal after NFKC, case folding and removing all whitespace, so the bilingual
 template header, its Chinese line alone or its English line alone all name the same column.
@@ -27,8 +29,10 @@ from submissions.excel.errors import CellProblem
 YES_ZH, NO_ZH = "是", "否"
 _YES = {"是", "yes", "y", "true", "1"}
 _NO = {"否", "no", "n", "false", "0"}
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_INT_DIGITS_MAX = 300  # beyond any float; Python refuses int() of text over 4,300 digits
 
 
 # -- headers -------------------------------------------------------------------------------------
@@ -218,7 +222,7 @@ def parse_number(value: object, *, percent: bool = False) -> object:
         text = text.replace(",", "")
     if not _NUMBER.fullmatch(text):
         return value
-    if re.fullmatch(r"[+-]?\d+", text):
+    if _INTEGER.fullmatch(text) and len(text) <= _INT_DIGITS_MAX:
         return int(text)
     return float(text)
 
@@ -230,7 +234,7 @@ def parse_decimal(value: object) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else Decimal("NaN")
+        return Decimal(repr(value)) if math.isfinite(value) else Decimal(value)
     if isinstance(value, str):
         parsed = parse_number(value)
         if isinstance(parsed, int | float) and not isinstance(parsed, bool):
