@@ -24,7 +24,6 @@ from ui.session import current_actor, sign_out
 from ui.store import get_store
 from ui.text import escaped
 
-
 log = logging.getLogger("app")
 
 

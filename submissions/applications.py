@@ -10,10 +10,12 @@ and not conflicted, and only once the review has started; admins see everything.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import re
+import time
 import unicodedata
 import uuid
 from collections.abc import Mapping
@@ -38,10 +40,20 @@ from submissions.errors import (
     FieldProblem,
     OperationError,
     RoundStateError,
+    StorageFull,
     SubmissionError,
     raise_if_problems,
 )
-from submissions.models import Application, Assignment, Attachment, Conflict, Organisation, ReviewRound, SelfAssessment
+from submissions.models import (
+    Application,
+    Assignment,
+    Attachment,
+    AuditEntry,
+    Conflict,
+    Organisation,
+    ReviewRound,
+    SelfAssessment,
+)
 from submissions.ranking import applicant_results
 from submissions.rounds import check_deadline, get_round, load_round, next_reference, rubric_of, settings_of
 from submissions.store import Store
@@ -600,9 +612,10 @@ def add_attachment(
     ident = uuid.uuid4().hex
     directory = store.config.attachment_dir
     directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".{ident}.part"
+    temporary = directory / f".{ident}{PART_SUFFIX}"
     final = directory / ident
-    temporary.write_bytes(data)
+    _sweep_now_and_then(store)
+    _write_durably(temporary, data)
 
     def work(session: Session) -> AttachmentView:
         app, round_ = _own_application(session, actor, application_id)
@@ -639,15 +652,120 @@ def add_attachment(
             round_id=app.round_id,
             after={"application_id": app.id, "filename": name, "size": len(data), "sha256": row.sha256},
         )
-        os.replace(temporary, final)  # inside the transaction: a failed commit is cleaned up below
+        # Renamed before the commit, so a committed row always has its file; a process killed in
+        # between leaves a file without a row, which `remove_unreferenced_files` takes away.
+        # A retried attempt finds the file renamed already.
+        if not final.exists():
+            os.replace(temporary, final)
+            _sync_directory(directory)
         return AttachmentView(ident, criterion_id, name, media_type, len(data), row.sha256, row.uploaded_at)
 
     try:
         return store.write(actor, "attachment.add", work, target=f"application:{application_id}")
     except BaseException:
         temporary.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        if not _attachment_row_exists(store, ident):  # a commit whose answer was lost still needs its file
+            final.unlink(missing_ok=True)
         raise
+
+
+PART_SUFFIX = ".part"
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_SWEEP_INTERVAL = 3600.0
+_ATTACHMENT_FILE = re.compile(r"[0-9a-f]{32}")
+_last_sweep: dict[Path, float] = {}
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write and fsync the file; a full disk (or a file size limit) is `StorageFull` and leaves nothing behind."""
+    try:
+        with open(path, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        if exc.errno in _FULL_ERRNOS:
+            raise StorageFull() from exc
+        raise
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _attachment_row_exists(store: Store, ident: str) -> bool:
+    """Whether the row committed; when the database cannot say, assume it did and keep the file."""
+    try:
+        return store.db.read(lambda session: session.get(Attachment, ident) is not None)
+    except Exception:
+        return True
+
+
+def remove_unreferenced_files(store: Store, *, older_than: dt.timedelta = dt.timedelta(hours=1)) -> list[str]:
+    """Remove attachment files of uploads that never committed; returns the names removed.
+
+    Those are temporary files (`.<id>.part`) and files whose id has neither a row nor an audit
+    entry: an upload interrupted (a killed process) between writing its file and committing its row.
+    Files of deleted attachments stay (the audit log names them). Only files older than
+    `older_than` are touched, so uploads in flight in other processes are left alone.
+    """
+    directory = Path(store.config.attachment_dir)
+    if not directory.is_dir():
+        return []
+    cutoff = time.time() - older_than.total_seconds()
+    candidates = {}
+    for path in directory.iterdir():
+        name = path.name
+        if not (_ATTACHMENT_FILE.fullmatch(name) or (name.startswith(".") and name.endswith(PART_SUFFIX))):
+            continue
+        try:
+            if path.stat().st_mtime <= cutoff:
+                candidates[name] = path
+        except FileNotFoundError:
+            continue
+    ids = [name for name in candidates if not name.startswith(".")]
+
+    def known(session: Session) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.update(session.scalars(select(Attachment.id).where(Attachment.id.in_(chunk))))
+            found.update(
+                session.scalars(
+                    select(AuditEntry.target_id).where(
+                        AuditEntry.target_type == "attachment", AuditEntry.target_id.in_(chunk)
+                    )
+                )
+            )
+        return found
+
+    referenced = store.db.read(known) if ids else set()
+    removed = []
+    for name, path in sorted(candidates.items()):
+        if name in referenced:
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(name)
+    return removed
+
+
+def _sweep_now_and_then(store: Store) -> None:
+    """Housekeeping on the upload path, at most once an hour per attachment folder and process."""
+    directory = Path(store.config.attachment_dir)
+    now = time.monotonic()
+    last = _last_sweep.get(directory)
+    if last is not None and now - last < _SWEEP_INTERVAL:
+        return
+    _last_sweep[directory] = now
+    try:
+        remove_unreferenced_files(store)
+    except Exception:  # never let housekeeping fail an upload
+        return
 
 
 def read_attachment(store: Store, actor: Actor, attachment_id: str) -> tuple[AttachmentView, bytes]:

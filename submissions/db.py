@@ -8,9 +8,13 @@ work, commit, and retry a bounded number of times when the database says "try ag
   deferred BEGIN two writers that both read first deadlock and one fails with "database is locked"
   at once, whatever the busy timeout. Reads use a plain BEGIN and never block writers (WAL).
 - PostgreSQL: writes are SERIALIZABLE, reads REPEATABLE READ (one snapshot for a whole ranking);
-  serialization failures and deadlocks are retried.
+  serialization failures and deadlocks are retried. A writing transaction waits for a lock at most
+  the busy timeout (`SET LOCAL lock_timeout`), as SQLite does, then is retried: without it a writer
+  behind a lock held by a stuck session would wait forever.
 
 When every attempt fails the caller gets `StoreBusy`: nothing was written and retrying is safe.
+When the database cannot grow (SQLite "database or disk is full" or a failed write, PostgreSQL
+SQLSTATE 53100) the caller gets `StorageFull`: the transaction rolled back, earlier data is intact.
 """
 
 from __future__ import annotations
@@ -27,12 +31,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from submissions.errors import StoreBusy
+from submissions.errors import StorageFull, StoreBusy
 
 T = TypeVar("T")
 
 ATTEMPTS = 6
 _PG_RETRYABLE = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_PG_STORAGE_FULL = {"53100"}  # disk_full
+# SQLITE_FULL, and a failed write of the file (a write past the disk's end or the file size limit
+# fails with ENOSPC/EFBIG, which SQLite reports as SQLITE_IOERR_WRITE).
+_SQLITE_STORAGE_FULL = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE}
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -43,6 +51,15 @@ def _is_retryable(exc: BaseException) -> bool:
         text = str(orig).lower()
         return "locked" in text or "busy" in text
     return getattr(orig, "sqlstate", None) in _PG_RETRYABLE
+
+
+def _is_storage_full(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        return getattr(orig, "sqlite_errorcode", None) in _SQLITE_STORAGE_FULL or "disk is full" in str(orig)
+    return getattr(orig, "sqlstate", None) in _PG_STORAGE_FULL
 
 
 def _enable_wal(cursor: sqlite3.Cursor, patience: float) -> None:
@@ -89,7 +106,15 @@ def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    lock_timeout_ms = max(1, int(busy_timeout * 1000))
+
+    @event.listens_for(engine, "begin")
+    def _limit_lock_waits(connection) -> None:
+        if connection.get_execution_options().get("writing", False):
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_timeout_ms}")
+
+    return engine
 
 
 class Database:
@@ -104,7 +129,7 @@ class Database:
             write_engine = self.engine.execution_options(writing=True)
             read_engine = self.engine
         else:
-            write_engine = self.engine.execution_options(isolation_level="SERIALIZABLE")
+            write_engine = self.engine.execution_options(isolation_level="SERIALIZABLE", writing=True)
             read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
         self._writer = sessionmaker(write_engine, expire_on_commit=False)
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
@@ -127,6 +152,8 @@ class Database:
                     session.commit()
                 return result  # a read ends in `close`, which rolls back without expiring loaded rows
             except (OperationalError, DBAPIError) as exc:
+                if _is_storage_full(exc):
+                    raise StorageFull() from exc
                 if not _is_retryable(exc):
                     raise
                 self.retries += 1

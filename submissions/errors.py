@@ -124,3 +124,17 @@ class StoreBusy(OperationError):
             "系统繁忙,本次操作未保存,也未做任何修改;请稍后重试。",
             "The system is busy; nothing was saved or changed. Please try again in a moment.",
         )
+
+
+class StorageFull(OperationError):
+    """The server could not write to its storage (full, or over a size limit); the operation rolled back."""
+
+    code = "storage_full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "服务器存储空间已满或无法写入,本次操作未保存,也未做任何修改;此前保存的内容不受影响。"
+            "请通知系统管理员释放空间后重试。",
+            "The server's storage is full or cannot be written; nothing was saved or changed, and what was "
+            "saved before is intact. Ask the system administrator to free space, then try again.",
+        )

@@ -1,15 +1,18 @@
-"""Concurrent writers: optimistic locking loses nothing and merges nothing, and busy databases are waited out.
+"""Concurrent saves: no busy database reaches a user, optimistic locking loses nothing and merges nothing.
 
-Every race starts its threads at a barrier. On SQLite a writer takes the lock with BEGIN IMMEDIATE
-and the others wait (busy timeout); on PostgreSQL writes are SERIALIZABLE and a serialization
-failure is retried. Either way the outcome must be the same: each save either commits whole or is
-refused with `EditConflict`, and nothing else reaches the caller.
+Writers are threads of one store (one app server) and forked processes with stores of their own
+(other app servers on the same SQLite file or PostgreSQL database). Every race starts together.
+On SQLite a writer takes the lock with BEGIN IMMEDIATE and the others wait (busy timeout); on
+PostgreSQL writes are SERIALIZABLE and a serialization failure is retried. Either way the outcome
+must be the same: each save either commits whole or is refused with `EditConflict`, and nothing
+else reaches the caller.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -20,6 +23,15 @@ from submissions import accounts, applications, audit, reviews, rounds
 from submissions.errors import EditConflict
 from submissions.reviews import Entry
 from submissions.store import Store
+from tests.faults.lost_updates import (
+    TOKEN,
+    Records,
+    WorkerLog,
+    add_tokens,
+    prepare_records,
+    run_lost_update_trial,
+    run_workers,
+)
 from tests.submissions.store.scenario import (
     assigned_pairs,
     full_entries,
@@ -112,10 +124,10 @@ def test_same_sheet_saved_twice_from_one_version_keeps_exactly_the_winner(store,
     assert inputs == untouched
 
 
-# -- many reviewers saving at once -------------------------------------------------------------
+# -- many reviewers on several app servers saving at once ----------------------------------------
 
 
-THREADS, SAVES = 8, 50
+THREADS, PROCESSES, OWN_SAVES, SHARED_SAVES, TOKENS = 8, 4, 8, 2, 3
 
 
 def _nth_input(rubric, n: int) -> dict:
@@ -126,35 +138,60 @@ def _nth_input(rubric, n: int) -> dict:
     return {criterion.id: {"points": points, "comment": f"第{n}次保存"}}
 
 
-def test_many_threads_saving_their_own_sheets_commit_every_save(store, world):
-    round_, _ = round_under_review(store, world, per_applicant=2, per_application=3)
-    rubric = rounds.round_rubric(store, world.admin, round_.id)
-    pairs = assigned_pairs(store, world, round_.id)[:THREADS]
-    barrier = threading.Barrier(THREADS, timeout=BARRIER_TIMEOUT)
+def _own_sheet_then_shared(records: Records, worker: int) -> Callable[[Store, WorkerLog], None]:
+    """Save one's own sheet OWN_SAVES times, with a token added to the shared application between saves."""
+    app_id, reviewer = records.sheets[worker]
+    shared = records.narrative_text()
 
-    def work(pair: tuple[int, int]) -> tuple[int, list[Exception]]:
-        app_id, reviewer_id = pair
-        reviewer = reviewer_actor(world, reviewer_id)
-        version, errors = 0, []
-        barrier.wait()
-        for n in range(1, SAVES + 1):
+    def job(store: Store, log: WorkerLog) -> None:
+        version = 0
+        for n in range(1, OWN_SAVES + 1):
             try:
-                version = reviews.save_sheet(
-                    store, reviewer, app_id, entries=_nth_input(rubric, n), seen_version=version
-                ).version
-            except Exception as exc:
-                errors.append(exc)
-        return version, errors
+                entries = _nth_input(records.rubric, n)
+                version = reviews.save_sheet(store, reviewer, app_id, entries=entries, seen_version=version).version
+                log.saves += 1
+            except Exception as exc:  # nothing but success may reach this reviewer
+                log.errors.append(f"{type(exc).__name__}: {exc}")
+            if n % (OWN_SAVES // SHARED_SAVES) == 0:
+                add_tokens(store, shared, [f"<w{worker:02d}t{n:02d}>"], log)
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        results = list(pool.map(work, pairs))
+    return job
 
-    assert [errors for _, errors in results] == [[]] * THREADS
-    assert [version for version, _ in results] == [SAVES] * THREADS
-    final = [reviews.get_sheet(store, reviewer_actor(world, r), a).entries for a, r in pairs]
-    assert final == [as_entries(_nth_input(rubric, SAVES))] * THREADS
-    logged = store.db.read(lambda s: audit.entries(s, round_id=round_.id, action="sheet.save", limit=10_000))
-    assert len(logged) == THREADS * SAVES
+
+def test_threads_and_processes_saving_at_once_see_no_busy_database_and_lose_nothing(store, world):
+    records = prepare_records(store, world, per_applicant=2)
+    jobs = [_own_sheet_then_shared(records, w) for w in range(THREADS + PROCESSES)]
+
+    logs = run_workers(store, jobs[:THREADS], jobs[THREADS:])
+
+    assert [e for log in logs for e in log.errors] == []
+    assert [log.saves for log in logs] == [OWN_SAVES + SHARED_SAVES] * (THREADS + PROCESSES)
+    final = [reviews.get_sheet(store, r, a) for a, r in records.sheets[: THREADS + PROCESSES]]
+    assert [(s.version, s.entries) for s in final] == [
+        (OWN_SAVES, as_entries(_nth_input(records.rubric, OWN_SAVES)))
+    ] * (THREADS + PROCESSES)
+    shared, _ = records.narrative_text().read(store)
+    assert sorted(TOKEN.findall(shared)) == sorted(t for log in logs for t in log.added)
+    logged = store.db.read(lambda s: audit.entries(s, action="sheet.save", limit=10_000))
+    assert len(logged) == (THREADS + PROCESSES) * OWN_SAVES
+    conflicts = sum(log.conflicts for log in logs)
+    print(f"{store.db.dialect}: {len(logs)} workers, every save committed; {conflicts} edit conflicts retried")
+
+
+# -- lost updates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["sheet", "application"])
+def test_read_modify_write_from_threads_and_processes_loses_no_update(store, world, target, record_property):
+    result = run_lost_update_trial(
+        store, world, target=target, threads=THREADS, processes=PROCESSES, tokens_per_worker=TOKENS
+    )
+    print(result.summary())
+    record_property("lost_updates", result.lost_updates)  # summed by bench/hardening_report.py
+
+    assert result.lost_updates == 0, result.lost
+    assert (result.duplicated, result.unexpected, result.errors) == ((), (), ())
+    assert result.tokens_added == result.tokens_present == (THREADS + PROCESSES) * TOKENS
 
 
 # -- references ----------------------------------------------------------------------------------
@@ -209,3 +246,23 @@ def test_two_admins_advancing_from_one_version_one_wins(store, second_store, wor
     assert (current.state, current.version) == ("open", created.version + 1)
     logged = store.db.read(lambda s: audit.entries(s, round_id=created.id, action="round.advance"))
     assert [(e.before, e.after) for e in logged] == [({"state": "draft"}, {"state": "open"})]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_trial_counts_the_updates_lost_when_the_version_seen_is_not_checked(store, world, monkeypatch):
+    get_sheet = reviews.get_sheet
+
+    def slow_read(*args, **kwargs):  # widen the gap between a worker's read and its save
+        sheet = get_sheet(*args, **kwargs)
+        time.sleep(0.02)
+        return sheet
+
+    monkeypatch.setattr(reviews, "check_version", lambda *args, **kwargs: None)  # forked workers inherit this
+    monkeypatch.setattr(reviews, "get_sheet", slow_read)
+
+    result = run_lost_update_trial(store, world, target="sheet", threads=4, processes=2, tokens_per_worker=3)
+    print(result.summary())
+
+    assert result.tokens_added == 18
+    assert result.lost_updates > 0
+    assert result.tokens_present == 18 - result.lost_updates
