@@ -35,6 +35,7 @@ from submissions.access import Actor, require_state, verified_user
 from submissions.config import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_APPLICATION
 from submissions.contracts import Application as ApplicationContract
 from submissions.contracts import SelfAssessment as SelfAssessmentContract
+from submissions.contracts import contract_problems
 from submissions.errors import (
     AccessDenied,
     FieldProblem,
@@ -177,18 +178,8 @@ def _own_application(session: Session, actor: Actor, application_id: int) -> tup
 
 
 def _contract_problems(exc: ValidationError) -> list[FieldProblem]:
-    problems = []
-    for error in exc.errors():
-        path = ".".join(str(p) for p in error["loc"])
-        problems.append(
-            FieldProblem(
-                path,
-                error["type"],
-                f"“{path}”填写有误:{error['msg']}。请修改后再保存。",
-                f"“{path}” is not valid: {error['msg']}. Correct it and save again.",
-            )
-        )
-    return problems
+    """A contract's refusal worded in each language (pydantic's own sentence is English only)."""
+    return contract_problems(exc)
 
 
 def _contract(

@@ -120,11 +120,6 @@ def test_new_application_with_an_overlong_title_is_refused_and_none_is_created(s
     assert applications.list_applications(scene.store, applicant, scene.life.id) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="submissions.applications._contract_problems puts pydantic's English sentence into the Chinese "
-    "message; it should build its problems with submissions.contracts.contract_problems",
-)
 def test_the_chinese_message_for_an_overlong_title_is_chinese(scene):
     before = applications.get_application(scene.store, scene.applicant, scene.draft.id)
 
