@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from argon2 import PasswordHasher, Type
@@ -386,7 +386,7 @@ def login(store: Store, username: str, password: str) -> Actor:
         verified = False
     rehashed = HASHER.hash(password) if verified and HASHER.check_needs_rehash(user.password_hash) else None
 
-    def settle(session: Session) -> None:
+    def settle(session: Session) -> int | None:
         throttle = session.get(LoginThrottle, name)
         if verified:
             if throttle is not None:
@@ -394,11 +394,12 @@ def login(store: Store, username: str, password: str) -> Actor:
             assert user is not None
             if rehashed is not None:
                 session.get(User, user.id).password_hash = rehashed
-            audit.record(session, actor_of(user), "login", "user", user.id, at=now)
-            return
+            entry = audit.record(session, actor_of(user), "login", "user", user.id, at=now)
+            session.flush()
+            return entry.id  # the session's id: its end is logged against it
         if blocked:  # attempts while blocked neither count nor extend the block
             audit.record(session, None, "login", "user", name, at=now, outcome="denied", after={"blocked": True})
-            return
+            return None
         if throttle is None:
             throttle = LoginThrottle(username=name, failures=0)
             session.add(throttle)
@@ -408,12 +409,13 @@ def login(store: Store, username: str, password: str) -> Actor:
         audit.record(
             session, None, "login", "user", name, at=now, outcome="denied", after={"failures": throttle.failures}
         )
+        return None
 
-    store.db.write(settle)
+    session_id = store.db.write(settle)
     if not verified:
         raise LoginFailed()
     assert user is not None
-    return actor_of(user)
+    return replace(actor_of(user), session=session_id)
 
 
 def actor_of_view(user: UserView) -> Actor:
@@ -498,12 +500,18 @@ SIGN_OUT_REASONS = frozenset({"user", "idle", "absolute"})
 
 
 def logout(store: Store, actor: Actor, *, reason: str = "user") -> None:
-    """Record the end of a session: by the user, or by the idle or absolute timeout."""
+    """Record the end of a session: by the user, or by the idle or absolute timeout.
+
+    The entry names the session the login opened, which ends it for every later service call
+    (`access.verified_user`): page state kept past this point cannot act. The audit log refuses
+    UPDATE and DELETE, so an ended session cannot be revived.
+    """
     if reason not in SIGN_OUT_REASONS:
         raise ValueError(f"unknown sign-out reason {reason!r}")
+    target = ("session", actor.session) if actor.session is not None else ("user", actor.user_id)
 
     def work(session: Session) -> None:
-        audit.record(session, actor, "logout", "user", actor.user_id, at=store.now(), after={"reason": reason})
+        audit.record(session, actor, "logout", *target, at=store.now(), after={"reason": reason})
 
     store.db.write(work)
 
@@ -515,3 +523,24 @@ def page_denied(store: Store, actor: Actor | None, page: str) -> None:
         audit.record(session, actor, "page.open", "page", page, at=store.now(), outcome="denied")
 
     store.db.write(work)
+
+
+def open_page(store: Store, actor: Actor | None, page: str, roles: tuple[str, ...]) -> Actor:
+    """The actor, when the database confirms they may open a page for `roles`; otherwise `AccessDenied`.
+
+    The role is checked against the account as it is now, not as the session remembers it: a disabled
+    account, an ended session or a role written into the session state opens nothing. Logged as a
+    denied `page.open` of `page`.
+    """
+    if actor is None:
+        page_denied(store, None, page)
+        raise AccessDenied()
+    store.read(actor, "page.open", lambda session: verified_user(session, actor, *roles), target=f"page:{page}")
+    return actor
+
+
+def confirm_session(store: Store, actor: Actor) -> Actor:
+    """The actor, when their account and session still stand; otherwise `AccessDenied` (logged)."""
+    target = f"user:{getattr(actor, 'user_id', '-')}"
+    store.read(actor, "session.check", lambda session: verified_user(session, actor), target=target)
+    return actor

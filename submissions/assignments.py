@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from submissions import audit
-from submissions.access import Actor, require_state, verified_user
+from submissions.access import Actor, require_state, valid_id, verified_user
 from submissions.assignment_plan import AssignmentPlan, Party, conflict_reason, plan_assignments
 from submissions.errors import AccessDenied, ConflictOfInterest, RoundStateError
 from submissions.models import Application, Assignment, Conflict, ReviewRound, ScoreSheet, User
@@ -35,6 +35,20 @@ class PlanPreview:
     per_application: int
     applications: int
     reviewers: int
+
+
+def rule_conflict(application: Application, reviewer: User, round_: ReviewRound) -> str | None:
+    """The conflict the round's rules see between an application and a reviewer, declared ones aside.
+
+    An assignment made before the round turned on `conflict_same_region` stays on record; the
+    reviewer must still not see, score or count for that application.
+    """
+    return conflict_reason(
+        Party(application.id, application.organisation_id, application.region),
+        Party(reviewer.id, reviewer.organisation_id, reviewer.region),
+        same_region=settings_of(round_).conflict_same_region,
+        declared=(),
+    )
 
 
 def _parties(session: Session, round_: ReviewRound) -> tuple[list[Party], list[Party]]:
@@ -154,6 +168,8 @@ def assign(store: Store, actor: Actor, application_id: int, reviewer_id: int) ->
 
     def work(session: Session) -> None:
         verified_user(session, actor, "admin")
+        if not valid_id(reviewer_id):
+            raise AccessDenied()
         app = session.get(Application, application_id)
         reviewer = session.get(User, reviewer_id)
         if app is None or reviewer is None or reviewer.role != "reviewer" or not reviewer.active:
@@ -209,6 +225,8 @@ def unassign(store: Store, actor: Actor, application_id: int, reviewer_id: int) 
 
     def work(session: Session) -> None:
         verified_user(session, actor, "admin")
+        if not valid_id(reviewer_id):
+            raise AccessDenied()
         row = session.scalar(
             select(Assignment).where(Assignment.application_id == application_id, Assignment.reviewer_id == reviewer_id)
         )

@@ -44,21 +44,21 @@ def record(
     before: object = None,
     after: object = None,
     outcome: str = "ok",
-) -> None:
-    session.add(
-        AuditEntry(
-            at=at,
-            actor_id=actor.user_id if actor else None,
-            actor_label=actor.label if actor else SYSTEM,
-            action=action,
-            outcome=outcome,
-            target_type=target_type,
-            target_id=None if target_id is None else str(target_id),
-            round_id=round_id,
-            before=_json(before),
-            after=_json(after),
-        )
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=at,
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor.label if actor else SYSTEM,
+        action=action,
+        outcome=outcome,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        round_id=round_id,
+        before=_json(before),
+        after=_json(after),
     )
+    session.add(entry)
+    return entry
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from rubrics.schema import Criterion, Rubric
 from scoring.formulas import formula_points
 from submissions import audit
-from submissions.access import Actor, require_state, verified_user
+from submissions.access import Actor, require_state, valid_id, verified_user
 from submissions.applications import REVIEWER_STATES, _contract_problems, reviewer_may_see
+from submissions.assignments import rule_conflict
 from submissions.contracts import ScoreSheet as ScoreSheetContract
 from submissions.errors import AccessDenied, FieldProblem, RoundStateError, SubmissionError, raise_if_problems
 from submissions.excel.errors import CellProblem
@@ -116,14 +117,19 @@ def _find_sheet(session: Session, application_id: int, reviewer_id: int) -> Scor
     )
 
 
+def _may_review(session: Session, app: Application, user: User, round_: ReviewRound) -> bool:
+    """Assigned, no declared conflict, and none the round's rules see (same organisation or region)."""
+    return reviewer_may_see(session, app, user.id) and rule_conflict(app, user, round_) is None
+
+
 def _reviewer_application(session: Session, actor: Actor, application_id: int) -> tuple[Application, ReviewRound]:
     user = verified_user(session, actor, "reviewer")
     app = session.get(Application, application_id)
-    if app is None or app.status != "submitted" or not reviewer_may_see(session, app, user.id):
+    if app is None or app.status != "submitted":
         raise AccessDenied()
     round_ = session.get(ReviewRound, app.round_id)
     assert round_ is not None
-    if round_.state not in REVIEWER_STATES:
+    if round_.state not in REVIEWER_STATES or not _may_review(session, app, user, round_):
         raise AccessDenied()
     return app, round_
 
@@ -169,6 +175,7 @@ def my_assignments(store: Store, actor: Actor, round_id: int) -> list[Assignment
                 _sheet_view(rubric, sheet, app.id, user.id).entries,
             )
             for app, org, sheet in rows
+            if rule_conflict(app, user, round_) is None
         ]
 
     return store.read(actor, "assignment.mine", work, target=f"round:{round_id}")
@@ -296,12 +303,14 @@ def declare_conflict(store: Store, actor: Actor, application_id: int, *, reason:
     def work(session: Session) -> None:
         user = verified_user(session, actor, "reviewer")
         app = session.get(Application, application_id)
-        if app is None or not reviewer_may_see(session, app, user.id):
+        if app is None:
+            raise AccessDenied()
+        round_ = load_round(session, app.round_id)
+        if not _may_review(session, app, user, round_):
             raise AccessDenied()
         _require_reason(
             reason, "请说明回避理由(1至1000个字)。", "Give the reason for the conflict (1 to 1000 characters)."
         )
-        round_ = load_round(session, app.round_id)
         require_state(round_, "conflict.declare")
         session.add(
             Conflict(
@@ -386,7 +395,7 @@ def reopen_sheet(store: Store, actor: Actor, application_id: int, reviewer_id: i
         _require_reason(
             reason, "请填写退回理由(1至1000个字)。", "Give the reason for reopening (1 to 1000 characters)."
         )
-        sheet = _find_sheet(session, application_id, reviewer_id)
+        sheet = _find_sheet(session, application_id, reviewer_id) if valid_id(reviewer_id) else None
         if sheet is None:
             raise AccessDenied()
         round_ = load_round(session, sheet.round_id)
@@ -730,12 +739,15 @@ def upload_offline(store: Store, actor: Actor, round_id: int, data: bytes, *, su
         mine = {
             app.reference: (app.id, None if sheet is None else _sheet_view(rubric, sheet, app.id, user.id))
             for app, sheet in rows
-            if reviewer_may_see(session, app, user.id)
+            if _may_review(session, app, user, round_)
         }
         return rubric, settings_of(round_).min_comment_length, mine
 
     rubric, min_comment_length, mine = store.read(actor, "sheet.upload", visible, target=f"round:{round_id}")
     parsed = read_panel(data, rubric, expected_refs=set(mine))
+    if any(p.code == "unknown_ref" for p in parsed.problems):
+        # A row naming an application that is not (or no longer) theirs: refused like a web save, and logged.
+        store.log_denial(actor, "sheet.upload", f"round:{round_id}", "unknown_ref")
     if parsed.problems:
         return OfflineUpload([], [], parsed.problems, error_report_workbook(data, parsed.problems))
     to_save: list[tuple[str, int, dict]] = []

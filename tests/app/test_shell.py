@@ -6,9 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from submissions import audit
-from tests.support.app_fixtures import APP, DEMO_PASSWORD
+from tests.support.app_fixtures import DEMO_PASSWORD
 from ui.navigation import PAGES, pages_for
-from ui.session import ABSOLUTE_LIMIT_SECONDS, IDLE_LIMIT_SECONDS, SignedIn, now
 
 
 def sign_in(app: AppTest, username: str, password: str) -> AppTest:
@@ -33,57 +32,10 @@ def test_sign_in_opens_the_role_default_page(pages):
     assert app.title[0].value == "评审批次"
 
 
-def test_wrong_password_and_unknown_user_read_the_same(pages):
-    wrong = sign_in(pages.open(), "admin", "not the password")
-    unknown = sign_in(pages.open(), "nobody-here", "not the password")
-
-    assert wrong.error[0].value == unknown.error[0].value == "用户名或密码不正确,或尝试次数过多;请稍后再试。"
-    assert "auth" not in wrong.session_state
-    assert "auth" not in unknown.session_state
-
-
 def test_empty_sign_in_says_what_is_missing(pages):
     app = sign_in(pages.open(lang="en"), "", "")
 
     assert app.error[0].value == "Enter your user name and password."
-
-
-@pytest.mark.parametrize(
-    ("started_ago", "idle_for", "notice"),
-    [
-        (60, IDLE_LIMIT_SECONDS + 1, "您已超过 30 分钟未操作,为保护数据已自动退出,请重新登录。"),
-        (ABSOLUTE_LIMIT_SECONDS + 1, 10, "登录已超过 8 小时,为保护数据已自动退出,请重新登录。"),
-    ],
-)
-def test_expired_sessions_end_with_a_notice_and_an_audit_entry(pages, started_ago, idle_for, notice):
-    app = AppTest.from_file(APP, default_timeout=60)
-    moment = now()
-    app.session_state["auth"] = SignedIn(pages.actor("admin"), moment - started_ago, moment - idle_for)
-    app.run()
-
-    assert "auth" not in app.session_state
-    assert app.warning[0].value == notice
-    logged = pages.store.db.read(lambda s: audit.entries(s, action="logout"))
-    assert logged[0].actor.endswith("(admin)")
-    assert logged[0].after == {"reason": "idle" if idle_for > 60 else "absolute"}
-
-
-def test_activity_inside_the_limits_keeps_the_session(pages):
-    app = AppTest.from_file(APP, default_timeout=60)
-    moment = now()
-    app.session_state["auth"] = SignedIn(pages.actor("admin"), moment - 7 * 3600, moment - 29 * 60)
-    app.run()
-
-    assert app.session_state["auth"].last_seen >= moment
-
-
-def test_sign_out_clears_the_session_but_keeps_the_language(pages):
-    app = pages.open(user="chensiyuan", lang="en")
-    app.sidebar.button[0].click().run()
-
-    assert "auth" not in app.session_state
-    assert app.session_state["lang"] == "en"
-    assert app.success[0].value == "You have signed out."
 
 
 @pytest.mark.parametrize(

@@ -165,18 +165,6 @@ def test_application_submitted_is_read_only(open_page, own):
     assert not [b for b in app.button if b.key and b.key.startswith("ap_delete_")]
 
 
-def test_application_of_another_organisation_is_refused_and_not_shown(open_page, own):
-    theirs = only_application(own, "minjiang")
-
-    app = open_page(APPLICATION, "yunqi", query={"id": theirs.id})
-
-    assert unescaped(app.error[0].value) == "找不到该记录,或您没有权限进行此操作。"
-    shown = "\n".join(texts(app) + markdown_sources(app) + [w.value for w in app.text_input])
-    assert theirs.title not in shown
-    assert theirs.reference not in shown
-    assert not app.text_area and not app.number_input
-
-
 @pytest.mark.parametrize(("raw", "message"), [("abc", "地址中的申报编号无效(应为数字);请从“我的申报”重新打开。")])
 def test_application_with_a_non_integer_id_says_so(open_page, raw, message):
     app = open_page(APPLICATION, "yunqi", query={"id": raw})
