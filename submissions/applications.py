@@ -32,6 +32,7 @@ from rubrics.schema import Rubric
 from scoring.selfassess import criterion_comparison
 from submissions import audit
 from submissions.access import Actor, require_state, verified_user
+from submissions.assignments import rule_conflict
 from submissions.config import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_APPLICATION
 from submissions.contracts import Application as ApplicationContract
 from submissions.contracts import SelfAssessment as SelfAssessmentContract
@@ -158,6 +159,7 @@ def visible_application(session: Session, actor: Actor, application_id: int) -> 
         and round_.state in REVIEWER_STATES
         and app.status == "submitted"
         and reviewer_may_see(session, app, user.id)
+        and rule_conflict(app, user, round_) is None
     ):
         return app, round_
     raise AccessDenied()
@@ -459,7 +461,10 @@ def list_applications(store: Store, actor: Actor, round_id: int, *, status: str 
             )
         if status is not None:
             query = query.where(Application.status == status)
-        return [_view(app, org) for app, org in session.execute(query)]
+        rows = session.execute(query).all()
+        if user.role == "reviewer":  # the round's rules (same region) hide what they would have refused
+            rows = [(app, org) for app, org in rows if rule_conflict(app, user, round_) is None]
+        return [_view(app, org) for app, org in rows]
 
     return store.read(actor, "application.list", work, target=f"round:{round_id}")
 

@@ -205,18 +205,10 @@ def conflicted(shared) -> Conflicted:  # noqa: F811
     return shared.once("conflicted", _conflicts)
 
 
-# `visible_application` (submissions/applications.py) looks at declared conflicts only.
-RULE_BLIND = {"get_application"}
-
-
 def _conflict_cases():
     for kind in ("declared", "rule_based"):
         for name in APPLICATION_PROBES:
-            marks = []
-            if kind == "rule_based" and name in RULE_BLIND:
-                reason = "applications.reviewer_may_see ignores the round's rule-based conflicts (same region)"
-                marks = [pytest.mark.xfail(strict=True, reason=reason)]
-            yield pytest.param(kind, name, id=f"{kind}-{name}", marks=marks)
+            yield pytest.param(kind, name, id=f"{kind}-{name}")
 
 
 @pytest.mark.parametrize(("kind", "name"), list(_conflict_cases()))
@@ -258,12 +250,7 @@ def test_conflicted_application_leaves_the_reviewers_list_and_offline_workbook(s
     "kind",
     [
         "declared",
-        pytest.param(
-            "rule_based",
-            marks=pytest.mark.xfail(
-                strict=True, reason="applications.list_applications excludes declared conflicts only"
-            ),
-        ),
+        "rule_based",
     ],
 )
 def test_conflicted_application_is_not_listed_to_the_reviewer(shared, conflicted, kind):  # noqa: F811
