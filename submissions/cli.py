@@ -283,7 +283,7 @@ def _retention(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, 
             round_id, day = _round_id(args.set[0]), _day(args.set[1])
             store.db.write(lambda session: _set_retention(session, store, round_id, day))
         today = store.now().date()
-        for r in privacy.retention_overview(store, None):
+        for r in privacy.retention_overview(store, privacy.OPERATOR):
             if r.purged_at is not None:
                 status = f"purged ({r.purge_mode}) {r.purged_at.date().isoformat()}"
             else:
@@ -334,9 +334,9 @@ def _day(text: str):
 def _purge(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
     def work(store: Store) -> int:
         if args.due:
-            reports = privacy.purge_due(store, None, mode=args.mode, dry_run=args.dry_run)
+            reports = privacy.purge_due(store, privacy.OPERATOR, mode=args.mode, dry_run=args.dry_run)
         else:
-            reports = [privacy.purge_round(store, None, args.round, mode=args.mode, dry_run=args.dry_run)]
+            reports = [privacy.purge_round(store, privacy.OPERATOR, args.round, mode=args.mode, dry_run=args.dry_run)]
         verb = "would remove" if args.dry_run else "removed"
         for r in reports:
             print(
@@ -366,7 +366,7 @@ def _user_id(store: Store, username: str) -> int:
 
 def _anonymise_user(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
     def work(store: Store) -> int:
-        pseudonym = privacy.anonymise_user(store, None, _user_id(store, args.user))
+        pseudonym = privacy.anonymise_user(store, privacy.OPERATOR, _user_id(store, args.user))
         print(f"user {args.user!r} is now {pseudonym}", file=out)
         return EXIT_OK
 
@@ -378,7 +378,9 @@ def _subject_access(args: argparse.Namespace, config: StoreConfig, env: Mapping[
         raise UsageError(f"{args.out} exists already; give a new file name")
 
     def work(store: Store) -> int:
-        data = privacy.subject_access_export(store, None, user_id=_user_id(store, args.user), lang=args.lang)
+        data = privacy.subject_access_export(
+            store, privacy.OPERATOR, user_id=_user_id(store, args.user), lang=args.lang
+        )
         temporary = args.out.with_name(args.out.name + ".part")
         temporary.write_bytes(data)
         temporary.replace(args.out)

@@ -10,8 +10,8 @@
 - Each round has `retention_until` (by default three years after it was created). Once that day has
   passed, `purge_round` anonymises the round (free text, attachments and personal audit content
   removed; numbers, scores and ranks kept for statistics) or deletes its applications outright.
-  `anonymise_user` does the same for a disabled account. The command line runs both
-  (`python -m submissions privacy ...`).
+  `anonymise_user` does the same for a disabled account. The command line runs both as
+  `OPERATOR` (`python -m submissions purge ...`).
 - `subject_access_export` gives a person a workbook of what the store holds about them.
 """
 
@@ -257,10 +257,32 @@ class AccountStillActive(OperationError):
         )
 
 
-def _admin_or_operator(session: Session, actor: Actor | None) -> None:
-    """`None` is the operator at the command line, who already holds the database; anyone else must be an admin."""
-    if actor is not None:
-        verified_user(session, actor, "admin")
+class Operator:
+    """The person at the server's command line, who holds the database already. Passed explicitly, so
+    that a missing actor is an error, never a silent superuser."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = Operator()
+Caller = Actor | Operator
+
+
+def _acting(actor: Caller) -> Actor | None:
+    """The actor as the audit log and the denial log take it (the operator is recorded as the system)."""
+    if isinstance(actor, Operator):
+        return None
+    if not isinstance(actor, Actor):
+        raise TypeError(f"an Actor or privacy.OPERATOR is required, not {actor!r}")
+    return actor
+
+
+def _admin_or_operator(session: Session, actor: Caller) -> None:
+    """The operator may; anyone else must be an administrator."""
+    acting = _acting(actor)
+    if acting is not None:
+        verified_user(session, acting, "admin")
 
 
 def _round(session: Session, round_id: int) -> ReviewRound:
@@ -320,7 +342,7 @@ class RetentionStatus:
         return self.purged_at is None and self.retention_until is not None and self.retention_until < today
 
 
-def retention_overview(store: Store, actor: Actor | None) -> list[RetentionStatus]:
+def retention_overview(store: Store, actor: Caller) -> list[RetentionStatus]:
     """Every round with its retention date and whether it has been purged."""
 
     def work(session: Session) -> list[RetentionStatus]:
@@ -328,7 +350,7 @@ def retention_overview(store: Store, actor: Actor | None) -> list[RetentionStatu
         rounds = session.scalars(select(ReviewRound).order_by(ReviewRound.id)).all()
         return [RetentionStatus(r.id, r.name, r.state, r.retention_until, r.purged_at, r.purge_mode) for r in rounds]
 
-    return store.read(actor, "privacy.overview", work, target="round:all")
+    return store.read(_acting(actor), "privacy.overview", work, target="round:all")
 
 
 @dataclass(frozen=True)
@@ -344,7 +366,7 @@ class PurgeReport:
 
 def purge_round(
     store: Store,
-    actor: Actor | None,
+    actor: Caller,
     round_id: int,
     *,
     mode: PurgeMode = "anonymise",
@@ -412,7 +434,7 @@ def purge_round(
         round_.purge_mode = mode
         audit.record(
             session,
-            actor,
+            _acting(actor),
             "privacy.purge",
             "round",
             round_id,
@@ -422,7 +444,7 @@ def purge_round(
         )
         return report
 
-    report = store.write(actor, "privacy.purge", work, target=f"round:{round_id}")
+    report = store.write(_acting(actor), "privacy.purge", work, target=f"round:{round_id}")
     if not dry_run:
         for name in files:
             (store.config.attachment_dir / name).unlink(missing_ok=True)
@@ -430,7 +452,7 @@ def purge_round(
 
 
 def purge_due(
-    store: Store, actor: Actor | None, *, mode: PurgeMode = "anonymise", today: dt.date | None = None, dry_run=False
+    store: Store, actor: Caller, *, mode: PurgeMode = "anonymise", today: dt.date | None = None, dry_run=False
 ) -> list[PurgeReport]:
     """Purge every round whose retention date has passed and that is not purged yet."""
     day = today or store.now().date()
@@ -438,7 +460,7 @@ def purge_due(
     return [purge_round(store, actor, rid, mode=mode, today=day, dry_run=dry_run) for rid in due]
 
 
-def anonymise_user(store: Store, actor: Actor | None, user_id: int) -> str:
+def anonymise_user(store: Store, actor: Caller, user_id: int) -> str:
     """Replace a disabled account's name and login with `user#<id>`, also in the audit log; returns it."""
     pseudonym = f"user#{user_id}"
 
@@ -460,10 +482,10 @@ def anonymise_user(store: Store, actor: Actor | None, user_id: int) -> str:
             .values(actor_label=pseudonym),
             execution_options={"synchronize_session": False},
         )
-        audit.record(session, actor, "privacy.anonymise_user", "user", user_id, at=store.now())
+        audit.record(session, _acting(actor), "privacy.anonymise_user", "user", user_id, at=store.now())
         return pseudonym
 
-    return store.write(actor, "privacy.anonymise_user", work, target=f"user:{user_id}")
+    return store.write(_acting(actor), "privacy.anonymise_user", work, target=f"user:{user_id}")
 
 
 # -- subject access ------------------------------------------------------------------------------------
@@ -519,18 +541,19 @@ def _blank(sheet):
     return WriteOnlyCell(sheet)
 
 
-def subject_access_export(store: Store, actor: Actor | None, *, user_id: int | None = None, lang: str = "zh") -> bytes:
+def subject_access_export(store: Store, actor: Caller, *, user_id: int | None = None, lang: str = "zh") -> bytes:
     """A workbook of what the store holds about `user_id` (default: the caller). Only an admin (or the
-    operator at the command line, `actor=None`) may ask for someone else, when handling that person's
+    operator at the command line, `OPERATOR`) may ask for someone else, when handling that person's
     request. Logged as `export.subject_access`."""
-    if actor is None and user_id is None:
+    acting = _acting(actor)
+    if acting is None and user_id is None:
         raise ValueError("the command line must name the user")
-    target = actor.user_id if user_id is None else user_id
+    target = acting.user_id if user_id is None else user_id
     en = lang == "en"
 
     def work(session: Session) -> bytes:
-        if actor is not None:
-            caller = verified_user(session, actor)
+        if acting is not None:
+            caller = verified_user(session, acting)
             if target != caller.id and caller.role != "admin":
                 raise AccessDenied()
         user = session.get(User, target)
@@ -638,10 +661,10 @@ def subject_access_export(store: Store, actor: Actor | None, *, user_id: int | N
         workbook.save(buffer)
         return buffer.getvalue()
 
-    data = store.read(actor, "export.subject_access", work, target=f"user:{target}")
+    data = store.read(acting, "export.subject_access", work, target=f"user:{target}")
     store.db.write(
         lambda session: audit.record(
-            session, actor, "export.subject_access", "user", target, at=store.now(), after={"bytes": len(data)}
+            session, acting, "export.subject_access", "user", target, at=store.now(), after={"bytes": len(data)}
         )
     )
     return data

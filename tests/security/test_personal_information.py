@@ -382,3 +382,12 @@ def test_command_line_writes_a_copy_for_a_named_person(store, world, tmp_path):
     assert username in workbook_strings(target.read_bytes())
     again = cli.main(["subject-access", "--user", username, "--out", str(target)], env=env, stdout=out, stderr=err)
     assert again == cli.EXIT_USAGE  # never overwrites a file
+
+
+def test_a_missing_caller_is_an_error_not_the_operator(store, world, scored_round):
+    round_, _ = scored_round
+    with pytest.raises(TypeError):
+        privacy.purge_round(store, None, round_.id, today=AFTER_RETENTION)
+    with pytest.raises(TypeError):
+        privacy.subject_access_export(store, None, user_id=world.applicants[0].user_id)
+    assert rounds.get_round(store, world.admin, round_.id).purged_at is None
