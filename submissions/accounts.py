@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from rubrics.credit_code import problem as credit_code_problem
 from submissions import audit
 from submissions.access import Actor, verified_user
+from submissions.contracts import text_problem
 from submissions.errors import AccessDenied, FieldProblem, LoginFailed, SubmissionError
 from submissions.models import ROLES, LoginThrottle, Organisation, User
 from submissions.store import Store
@@ -64,7 +65,10 @@ def _problem(field: str, code: str, zh: str, en: str) -> SubmissionError:
 
 def _check_name(value: str, field: str, zh: str, en: str, limit: int = 200) -> str:
     value = value.strip()
-    if not value or len(value) > limit or "\x00" in value:
+    fault = text_problem(value, limit, field=field, label_zh=zh, label_en=en)
+    if fault is not None and fault.code != "too_long":
+        raise SubmissionError([fault])
+    if not value or len(value) > limit:
         raise _problem(field, "bad_text", f"请填写{zh}(1至{limit}个字)。", f"Enter the {en} (1 to {limit} characters).")
     return value
 

@@ -35,6 +35,7 @@ from submissions.access import Actor, require_state, valid_id, verified_user
 from submissions.applications import REVIEWER_STATES, _contract_problems, reviewer_may_see
 from submissions.assignments import rule_conflict
 from submissions.contracts import ScoreSheet as ScoreSheetContract
+from submissions.contracts import text_problem
 from submissions.errors import AccessDenied, FieldProblem, RoundStateError, SubmissionError, raise_if_problems
 from submissions.excel.errors import CellProblem
 from submissions.excel.panel import panel_columns, read_panel
@@ -292,7 +293,10 @@ def save_sheet_in(
 
 
 def _require_reason(reason: str, zh: str, en: str) -> None:
-    if not reason or len(reason) > 1000:
+    fault = text_problem(reason, 1000, field="reason", label_zh="理由", label_en="reason")
+    if fault is not None:
+        raise SubmissionError([fault])
+    if not reason:
         raise SubmissionError([FieldProblem("reason", "missing_reason", zh, en)])
 
 

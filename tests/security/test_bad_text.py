@@ -366,11 +366,6 @@ OTHER_TEXT = [
         ),
         "name",
         id="organisation-name",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="submissions.accounts._check_name: a lone surrogate reaches the database (UnicodeEncodeError) and "
-            "a NUL gets the generic 'enter the name' message; check with submissions.contracts.text_problem",
-        ),
     ),
     pytest.param(
         lambda s, text: accounts.create_user(
@@ -378,10 +373,6 @@ OTHER_TEXT = [
         ),
         "display_name",
         id="display-name",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="submissions.accounts._check_name: as for organisation names",
-        ),
     ),
     pytest.param(
         lambda s, text: rounds.create_round(s.store, s.admin, name=text, rubric_id="project_life"),
@@ -399,11 +390,6 @@ OTHER_TEXT = [
         lambda s, text: reviews.declare_conflict(s.store, conflict_pair(s)[1], conflict_pair(s)[0], reason=text),
         "reason",
         id="conflict-reason",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="submissions.reviews._require_reason checks only the length: a NUL is stored on SQLite and breaks "
-            "the insert on PostgreSQL, a lone surrogate breaks it on both",
-        ),
     ),
     pytest.param(
         lambda s, text: reviews.reopen_sheet(
@@ -411,10 +397,6 @@ OTHER_TEXT = [
         ),
         "reason",
         id="reopen-reason",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="submissions.reviews._require_reason (reopen_sheet): as for conflict reasons",
-        ),
     ),
 ]
 
