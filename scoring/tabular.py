@@ -220,14 +220,53 @@ def check_xlsx(source: str | os.PathLike[str] | IO[bytes], limits: XlsxLimits | 
             titles = _sheet_titles(archive, members, limits)
             for member in members:
                 _scan_member(archive, member, limits, titles)
+            _require_workbook_part(archive, members)
     except XlsxRefused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
-        raise XlsxRefused(
-            "damaged",
-            f"the workbook is damaged ({_first_line(exc)}); re-save it from Excel as .xlsx",
-            f"工作簿已损坏({_first_line(exc)});请在Excel中重新另存为.xlsx文件。",
-        ) from None
+        raise _damaged_archive(exc) from None
+
+
+_CRC_MISMATCH = re.compile(r"Bad CRC-32 for file '([^']*)'")
+
+
+def _damaged_archive(exc: Exception) -> XlsxRefused:
+    crc = _CRC_MISMATCH.search(str(exc))
+    if crc is not None:
+        # A part longer than its directory entry says (or altered): a lying zip bomb reads as this.
+        what_en = f"the part “{crc.group(1)}” does not match the size and checksum the archive records"
+        what_zh = f"部件“{crc.group(1)}”的内容与压缩包记录的大小和校验值不符"
+    else:
+        what_en = what_zh = _first_line(exc)
+    return XlsxRefused(
+        "damaged",
+        f"the workbook is damaged ({what_en}); re-save it from Excel as .xlsx",
+        f"工作簿已损坏({what_zh});请在Excel中重新另存为.xlsx文件。",
+    )
+
+
+_WORKBOOK_TYPES = (b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml")
+
+
+def _require_workbook_part(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    """A zip archive without a workbook part is another kind of file (a Word document, a plain zip)."""
+    types = next((m for m in members if m.filename == "[Content_Types].xml"), None)
+    if types is not None and types.file_size <= 16 * 2**20:
+        declared = archive.read(types).lower()
+        if any(kind in declared for kind in _WORKBOOK_TYPES):
+            return
+    names = [m.filename.lower() for m in members]
+    if any(name.startswith("word/") for name in names):
+        what_en, what_zh = "it is a Word document", "它是Word文档"
+    elif any(name.startswith("ppt/") for name in names):
+        what_en, what_zh = "it is a PowerPoint presentation", "它是PowerPoint演示文稿"
+    else:
+        what_en, what_zh = "it is a zip archive without a workbook inside", "它是不含工作簿的zip压缩包"
+    raise XlsxRefused(
+        "not_xlsx",
+        f"the file is not a valid .xlsx workbook ({what_en}); upload the Excel workbook itself",
+        f"该文件不是有效的.xlsx工作簿({what_zh});请上传Excel工作簿本身。",
+    )
 
 
 def _sniff(source: str | os.PathLike[str] | IO[bytes]) -> bytes:
@@ -302,7 +341,7 @@ def _check_directory(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None
     if largest is not None and largest.file_size > limits.member_bytes:
         raise XlsxRefused(
             "part_too_large",
-            f"the workbook part {largest.filename!r} unpacks to {largest.file_size // 2**20} MB (at most "
+            f"the workbook part “{largest.filename}” unpacks to {largest.file_size // 2**20} MB (at most "
             f"{limits.member_bytes // 2**20} MB per part are accepted); split the table into smaller files",
             f"工作簿部件“{largest.filename}”解压后为{largest.file_size // 2**20} MB"
             f"(每个部件最多{limits.member_bytes // 2**20} MB);请拆分为多个较小的文件。",
@@ -444,7 +483,7 @@ def _prolog_parser(name: str) -> expat.XMLParserType:
     def doctype(*_args: object) -> None:
         raise XlsxRefused(
             "xml_doctype",
-            f"the workbook part {name!r} declares a DOCTYPE or entities, which workbooks saved by Excel "
+            f"the workbook part “{name}” declares a DOCTYPE or entities, which workbooks saved by Excel "
             "never do and which can be used to exhaust memory; re-save the workbook from Excel as .xlsx",
             f"工作簿部件“{name}”含有DOCTYPE或实体声明(Excel保存的工作簿不会有,且可被用于耗尽内存);"
             "请在Excel中重新另存为.xlsx文件。",
@@ -473,7 +512,7 @@ def _feed_prolog(parser: expat.XMLParserType, chunk: bytes, name: str, final: bo
     except expat.ExpatError as exc:
         raise XlsxRefused(
             "damaged",
-            f"the workbook is damaged (part {name!r}: {exc}); re-save it from Excel as .xlsx",
+            f"the workbook is damaged (part “{name}”: {exc}); re-save it from Excel as .xlsx",
             f"工作簿已损坏(部件“{name}”:{exc});请在Excel中重新另存为.xlsx文件。",
         ) from None
     return True
@@ -482,7 +521,7 @@ def _feed_prolog(parser: expat.XMLParserType, chunk: bytes, name: str, final: bo
 def _not_utf8(name: str) -> XlsxRefused:
     return XlsxRefused(
         "xml_encoding",
-        f"the workbook part {name!r} is not UTF-8 XML, which Excel always writes; re-save the workbook from Excel",
+        f"the workbook part “{name}” is not UTF-8 XML, which Excel always writes; re-save the workbook from Excel",
         f"工作簿部件“{name}”不是UTF-8编码的XML(Excel保存的工作簿均为UTF-8);请在Excel中重新保存。",
     )
 
@@ -498,7 +537,7 @@ def _check_dimension(ref: bytes, where: str, limits: XlsxLimits) -> None:
     if max_row > limits.rows or max_column > limits.columns:
         raise XlsxRefused(
             "dimension",
-            f"the sheet {where!r} claims {max_row:,} rows × {max_column:,} columns; at most "
+            f"the sheet “{where}” claims {max_row:,} rows × {max_column:,} columns; at most "
             f"{limits.rows:,} rows × {limits.columns:,} columns are accepted. Copy only the table into a "
             "new workbook and save that",
             f"工作表“{where}”声明的范围为{max_row:,}行×{max_column:,}列,最多接受{limits.rows:,}行×"
@@ -517,7 +556,7 @@ def _too_many_cells(where: str, limits: XlsxLimits, one_row: bool) -> XlsxRefuse
 def _too_big(where: str, what_en: str, what_zh: str, limits: XlsxLimits) -> XlsxRefused:
     return XlsxRefused(
         "sheet_too_big",
-        f"the sheet {where!r} holds {what_en}; copy only the table into a new workbook and save that",
+        f"the sheet “{where}” holds {what_en}; copy only the table into a new workbook and save that",
         f"工作表“{where}”{what_zh};请只把表格复制到新工作簿中保存后再上传。",
     )
 
@@ -546,8 +585,10 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
                 f"{MAX_ROWS:,} rows × {MAX_COLUMNS} columns are accepted. Copy only the table into a "
                 "new workbook and save that",
             )
+        # openpyxl reads only within the declared dimension, which may understate the sheet and would
+        # drop data silently; the sheet is read as found instead, its size checked as it goes.
+        sheet.reset_dimensions()
         try:
-            # A sheet without a dimension is read row by row; its size is checked as it goes.
             rows = _bounded_rows(path, sheet.iter_rows(values_only=True))
             return _frame(path, rows)
         except TableError:

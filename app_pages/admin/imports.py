@@ -13,6 +13,7 @@ from submissions.excel.errors import WorkbookRejected
 from ui.feedback import reported
 from ui.session import lang, require_role, t
 from ui.store import get_store
+from ui.text import escaped
 from ui.widgets import round_picker
 
 actor = require_role("imports", "admin")
@@ -84,7 +85,7 @@ def upload(round_id: int, language: str) -> None:
             outcome = imports.import_applications(get_store(), actor, round_id, uploaded.getvalue())
         except WorkbookRejected as exc:
             status.update(label=t("rs_import_failed"), state="error")
-            st.error(exc.message(language))
+            st.error(escaped(exc.message(language)))  # it may quote the upload's sheet and part names
             return
         status.update(label=t("rs_import_checked"), state="complete" if outcome.ok else "error")
     if not done.ok:

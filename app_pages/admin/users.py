@@ -189,7 +189,7 @@ with import_tab:
                 result = user_imports.import_users(store, actor, upload.getvalue(), progress=hashed)
             except WorkbookRejected as refused:
                 status.update(label=t("ad_import_failed"), state="error")
-                st.error(refused.message(lang))
+                st.error(escaped(refused.message(lang)))  # it may quote the upload's sheet and part names
                 result = None
             if result is not None:
                 status.update(

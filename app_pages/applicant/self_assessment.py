@@ -38,7 +38,7 @@ total, band, progress = st.columns(3)
 total.metric(
     t("ap_sa_total"), t("ap_sa_total_value", total=form.number(summary.total), max=form.number(summary.max_total))
 )
-band.metric(t("ap_sa_band"), summary.band_label(lang()))
+band.metric(t("ap_sa_band"), escaped(summary.band_label(lang())))  # a metric's value is markdown
 progress.metric(t("ap_sa_progress"), t("ap_sa_progress_value", done=summary.assessed, of=summary.to_assess))
 st.caption(t("ap_sa_total_note", main=form.number(summary.main), bonus=form.number(summary.bonus)))
 st.altair_chart(form.self_chart(summary.criteria), width="stretch", key="ap_sa_chart")

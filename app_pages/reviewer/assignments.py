@@ -168,7 +168,7 @@ if scoring_open and assigned:
                     state="complete" if outcome is not None and outcome.ok else "error",
                 )
             if rejected is not None:
-                st.error(rejected.message(lang()))
+                st.error(escaped(rejected.message(lang())))  # it may quote the upload's sheet and part names
             if outcome is not None and outcome.ok:
                 st.session_state.pop(result_key, None)
                 form.flash(

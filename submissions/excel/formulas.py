@@ -41,10 +41,13 @@ def put_text(cell: object, text: str) -> object:
     """Set an openpyxl cell (normal or write-only) to `text` as a string cell, never a formula.
 
     openpyxl writes `_xHHHH_` as is, which Excel would show as the escaped character; such text is
-    escaped (`_x005F_`) so that Excel shows what was written, as XlsxWriter does.
+    escaped (`_x005F_`) so that Excel shows what was written, as XlsxWriter does. A carriage return
+    is written as `_x000D_`, as XlsxWriter writes it: XML readers turn a raw one into a line feed.
     """
     text = excel_text(text)
-    cell.value = _ESCAPE.sub(r"_x005F\g<0>", text) if "_x" in text else text  # type: ignore[attr-defined]
+    if "_x" in text:
+        text = _ESCAPE.sub(r"_x005F\g<0>", text)
+    cell.value = text.replace("\r", "_x000D_") if "\r" in text else text  # type: ignore[attr-defined]
     cell.data_type = "s"  # type: ignore[attr-defined]
     return cell
 

@@ -59,6 +59,7 @@ _KNOWN_HEADERS = {
 }
 
 
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 TITLE = "app:title"
 ORGANISATION = "app:organisation"
 
@@ -346,8 +347,20 @@ def _column_letters(count: int) -> list[str]:
 
 
 def _xml_text(values: list[str]) -> np.ndarray:
-    escaped = [excel_text(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for v in values]
+    """Cell text as XML, escaped as XlsxWriter escapes it: a literal `_xHHHH_` and a carriage return
+    (which XML readers would turn into a line feed) as Excel's `_xHHHH_` escapes."""
+    cache: dict[str, str] = {}  # a column repeats few values (references, reviewers)
+    escaped = [cache[v] if v in cache else cache.setdefault(v, _cell_xml(v)) for v in values]
     return np.array(escaped, dtype=np.dtypes.StringDType())
+
+
+def _cell_xml(value: str) -> str:
+    text = excel_text(value)
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(r"_x005F\g<0>", text)
+    if "\r" in text:
+        text = text.replace("\r", "_x000D_")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _detail_rows_xml(frame: pd.DataFrame, score_style: int | None) -> str:

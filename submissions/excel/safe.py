@@ -56,10 +56,10 @@ def check_workbook(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
     if len(data) > max_bytes:
         raise WorkbookRejected(
             "too_large",
-            f"文件大小为{_megabytes(len(data))},超过了{_megabytes(max_bytes)}的上限;请删除无关的工作表、图片后"
-            "重新保存,或拆分为多个文件分别上传。",
-            f"The file is {_megabytes(len(data))}, more than the {_megabytes(max_bytes)} accepted; delete sheets "
-            "and pictures that are not needed and save again, or split it into several files.",
+            f"文件大小为{_megabytes(len(data), up=True)},超过了{_megabytes(max_bytes)}的上限;请删除无关的工作表、"
+            "图片后重新保存,或拆分为多个文件分别上传。",
+            f"The file is {_megabytes(len(data), up=True)}, more than the {_megabytes(max_bytes)} accepted; delete "
+            "sheets and pictures that are not needed and save again, or split it into several files.",
         )
     if not data:
         raise WorkbookRejected(
@@ -178,8 +178,10 @@ def normalise_title(title: str) -> str:
     return "".join(unicodedata.normalize("NFKC", title).casefold().split())
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB"
+def _megabytes(size: int, *, up: bool = False) -> str:
+    """`size` in MB to one decimal; `up` rounds up, so a file just over a limit never reads as the limit."""
+    tenths = -(-size * 10 // 2**20) if up else round(size * 10 / 2**20)
+    return f"{tenths / 10:.1f} MB"
 
 
 def _sentence(text: str) -> str:
