@@ -20,6 +20,7 @@ from tests.app.reviewer.conftest import (
     filled_sheet,
     full_cells,
 )
+from tests.support.app_fixtures import unescaped
 from ui.text import escaped
 
 
@@ -227,7 +228,7 @@ def test_upload_of_a_file_that_is_no_workbook_is_refused(pages):
     app = upload(app, junk)
 
     assert not app.exception
-    assert [e.value for e in app.error] == [refused.value.message("zh")]
+    assert [unescaped(e.value) for e in app.error] == [refused.value.message("zh")]
     assert [a.sheet_status for a in assignments_of(pages, "liuzhenhua", round_id).values()].count("new") == 2
 
 
