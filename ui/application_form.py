@@ -573,7 +573,7 @@ def attachments_section(actor: Actor, ws: ApplicantWorkspace, *, disabled: bool)
                     with reported() as outcome:
                         applications.delete_attachment(store, actor, att.id)
                     if outcome.ok:
-                        flash("ap_attachment_deleted", name=att.filename)
+                        flash("ap_attachment_deleted", name=escaped(att.filename))
                         st.rerun()
     if disabled:
         return
@@ -600,12 +600,12 @@ def attachments_section(actor: Actor, ws: ApplicantWorkspace, *, disabled: bool)
             st.warning(t("ap_upload_choose_first"))
             return
         with reported() as outcome:
-            applications.add_attachment(
+            added = applications.add_attachment(
                 store, actor, app.id, filename=uploaded.name, data=uploaded.getvalue(), criterion_id=criterion
             )
         if outcome.ok:
             st.session_state["ap_upload_round"] = counter + 1
-            flash("ap_attachment_added", name=uploaded.name)
+            flash("ap_attachment_added", name=escaped(added.filename))  # the stored, sanitised name
             st.rerun()
 
 

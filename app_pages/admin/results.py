@@ -17,6 +17,7 @@ from ui import charts
 from ui.feedback import reported
 from ui.session import lang, require_role, t
 from ui.store import get_store
+from ui.text import escaped
 from ui.widgets import round_picker
 
 actor = require_role("results", "admin")
@@ -406,7 +407,7 @@ category = st.selectbox(t("rs_category"), list(categories), format_func=categori
 rows = results.rows_of(ranked, category, language)
 line = results.line_of(ranked, category)
 
-st.subheader(t("rs_ranking_heading", category=categories[category]))
+st.subheader(t("rs_ranking_heading", category=escaped(categories[category])))
 show_line(line, len(rows), ranked.sheets)
 show_ranking_table(rows, ranked.rubric, language)
 show_cut_lines(ranked, language)

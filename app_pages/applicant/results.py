@@ -59,7 +59,7 @@ for own in results.own:
         st.caption(escaped(own.reference))
         total, band, rank, rank_category = st.columns(4)
         total.metric(t("ap_col_total"), form.number(own.total))
-        band.metric(t("ap_col_band"), own.band_label(lang()))
+        band.metric(t("ap_col_band"), escaped(own.band_label(lang())))
         rank.metric(t("ap_col_rank"), "—" if own.rank is None else str(own.rank))
         rank_category.metric(t("ap_col_rank_category"), "—" if own.rank_category is None else str(own.rank_category))
         if own.recommended:

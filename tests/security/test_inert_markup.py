@@ -118,14 +118,6 @@ VIEWS = {
 }
 
 # Pages whose owners are told (not edited here): the test flips to a failure once they are fixed.
-KNOWN = {
-    "applicant: published results": "app_pages/applicant/results.py shows the band label, a rubric text, as a "
-    "metric's value, which Streamlit renders as markdown: band.metric(..., own.band_label(lang())) needs escaped()",
-    "admin: provisional results": "app_pages/admin/results.py heads the ranking with st.subheader("
-    "t('rs_ranking_heading', category=categories[category])): the category label, a rubric text, needs escaped()",
-    "admin: published results": "app_pages/admin/results.py heads the ranking with st.subheader("
-    "t('rs_ranking_heading', category=categories[category])): the category label, a rubric text, needs escaped()",
-}
 
 
 def open_view(hostile_pages, view: str):
@@ -139,10 +131,7 @@ def open_view(hostile_pages, view: str):
     return hostile_pages.show(path, user=user, round_id=round_id, query=query)
 
 
-@pytest.mark.parametrize(
-    "view",
-    [pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=KNOWN[v])) if v in KNOWN else v for v in VIEWS],
-)
+@pytest.mark.parametrize("view", VIEWS)
 def test_every_page_shows_hostile_text_inert(hostile_pages, view):
     app = open_view(hostile_pages, view)
 
@@ -160,12 +149,6 @@ def test_every_page_shows_the_hostile_fields_it_is_about_as_typed(hostile_pages,
     assert hidden == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/application_form.py attachments_section flashes the browser's file name unescaped (and unsanitised): "
-    "flash('ap_attachment_added', name=uploaded.name) and flash('ap_attachment_deleted', name=att.filename) "
-    "should pass escaped(stored name)",
-)
 def test_the_attachment_notices_show_the_file_name_inert(hostile_pages):
     world = hostile_pages.world
     app = open_view(hostile_pages, "applicant: a draft on an uploaded rubric")

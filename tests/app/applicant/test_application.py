@@ -213,7 +213,7 @@ def test_application_attachment_upload_list_and_delete(open_page, own, pages):
 
     (attachment,) = stored(pages, "minjiang", draft.id).attachments
     assert (attachment.filename, attachment.criterion_id, attachment.size) == ("审计报告.pdf", "market_prospect", 21)
-    assert app.success[0].value == "已上传附件“审计报告.pdf”。"
+    assert unescaped(app.success[0].value) == "已上传附件“审计报告.pdf”。"
     assert "审计报告.pdf" in texts(app)
     assert app.get("download_button")[0].proto.label == "下载"
     _, data = applications.read_attachment(pages.store, pages.actor("minjiang"), attachment.id)
@@ -221,7 +221,7 @@ def test_application_attachment_upload_list_and_delete(open_page, own, pages):
 
     app = app.button(key=f"ap_delete_{attachment.id}").click().run()
     assert stored(pages, "minjiang", draft.id).attachments == ()
-    assert app.success[0].value == "已删除附件“审计报告.pdf”。"
+    assert unescaped(app.success[0].value) == "已删除附件“审计报告.pdf”。"
 
 
 def test_application_attachment_with_false_extension_is_refused(open_page, own, pages):
