@@ -33,7 +33,12 @@ def looks_like_formula(text: str) -> bool:
 
 
 def excel_text(text: str) -> str:
-    """Text a cell can hold: XML-illegal control characters removed, at most 32,767 characters."""
+    """Text a cell can hold: XML-illegal control characters removed, lone surrogates (which no file can
+    encode; they come back from uploads only to be reported) as U+FFFD, at most 32,767 characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return ILLEGAL_CHARACTERS_RE.sub("", text)[:EXCEL_TEXT_MAX]
 
 

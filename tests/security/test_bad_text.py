@@ -539,17 +539,7 @@ def test_unusual_comments_survive_the_offline_sheet_both_ways(scene):
     ("escape", "code"),
     [
         pytest.param("_x0000_", "nul_character", id="nul"),
-        pytest.param(
-            "_xD800_",
-            "lone_surrogate",
-            id="lone-surrogate",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="submissions.excel.report.error_report_workbook copies the uploaded cell back with its lone "
-                "surrogate and xlsxwriter fails to encode it (UnicodeEncodeError), so the import crashes instead "
-                "of returning the problem; write such text with the surrogate replaced (U+FFFD)",
-            ),
-        ),
+        pytest.param("_xD800_", "lone_surrogate", id="lone-surrogate"),
     ],
 )
 def test_nul_and_lone_surrogates_in_an_imported_cell_are_named_by_the_cell_and_nothing_imported(scene, escape, code):
