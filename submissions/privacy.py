@@ -386,6 +386,7 @@ def purge_round(
     files: list[str] = []
 
     def work(session: Session) -> PurgeReport:
+        files.clear()  # the work may run again when the database asks for a retry
         _admin_or_operator(session, actor)
         round_ = _round(session, round_id)
         if round_.purged_at is not None:
