@@ -2,6 +2,9 @@
 
     python bench/hardening_report.py [--junit PATH]
 
+`--junit` reads a JUnit file written by an earlier run (`pytest -o junit_family=legacy --junitxml=PATH`,
+e.g. of the whole suite) instead of running the two suites.
+
 Each test file is one row: cases tried, passed, skipped (with the reason), failed. Tests that
 count something record it with pytest's `record_property`: `lost_updates` (faults: concurrent
 read-modify-write trials) and `formula_cells` (security: cells in every export that a spreadsheet
@@ -35,8 +38,12 @@ def table(junit: Path) -> str:
     measured: dict[str, int] = defaultdict(int)
     skipped_reasons: set[str] = set()
     for case in ET.parse(junit).getroot().iter("testcase"):
-        module = case.get("classname", "").rsplit(".", 1)[0] if "." in case.get("classname", "") else ""
-        name = module.replace(".", "/") + ".py"
+        parts = case.get("classname", "").split(".")
+        if parts and parts[-1][:1].isupper():  # a test class: its module is the file
+            parts = parts[:-1]
+        name = "/".join(parts) + ".py"
+        if not name.startswith(SUITES):
+            continue
         row = rows[name]
         row["tried"] += 1
         if case.find("skipped") is not None:
