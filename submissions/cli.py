@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from submissions import accounts, audit, privacy
+from submissions import accounts, privacy
 from submissions.backup import BackupError, attachments_archive, backup, restore
 from submissions.config import StoreConfig
 from submissions.db import make_engine
@@ -279,11 +279,15 @@ def _personal_fields(args: argparse.Namespace, config: StoreConfig, env: Mapping
 
 def _retention(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, str], out: TextIO) -> int:
     def work(store: Store) -> int:
+        overview = privacy.retention_overview(store, privacy.OPERATOR)
         if args.set:
             round_id, day = _round_id(args.set[0]), _day(args.set[1])
-            store.db.write(lambda session: _set_retention(session, store, round_id, day))
+            if round_id not in {r.round_id for r in overview}:
+                raise UsageError(f"there is no round {round_id}; `python -m submissions retention` lists them")
+            privacy.set_retention(store, privacy.OPERATOR, round_id, until=day)
+            overview = privacy.retention_overview(store, privacy.OPERATOR)
         today = store.now().date()
-        for r in privacy.retention_overview(store, privacy.OPERATOR):
+        for r in overview:
             if r.purged_at is not None:
                 status = f"purged ({r.purge_mode}) {r.purged_at.date().isoformat()}"
             else:
@@ -293,27 +297,6 @@ def _retention(args: argparse.Namespace, config: StoreConfig, env: Mapping[str, 
         return EXIT_OK
 
     return _opened(config, work)
-
-
-def _set_retention(session, store: Store, round_id: int, day) -> None:
-    round_ = session.get(ReviewRound, round_id)
-    if round_ is None:
-        raise UsageError(f"there is no round {round_id}; `python -m submissions retention` lists them")
-    if round_.purged_at is not None:
-        raise UsageError(f"round {round_id} has been purged already")
-    before = round_.retention_until
-    round_.retention_until = day
-    audit.record(
-        session,
-        None,
-        "privacy.retention",
-        "round",
-        round_id,
-        at=store.now(),
-        round_id=round_id,
-        before={"retention_until": before.isoformat() if before else None},
-        after={"retention_until": day.isoformat()},
-    )
 
 
 def _round_id(text: str) -> int:

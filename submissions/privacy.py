@@ -291,11 +291,11 @@ def _round(session: Session, round_id: int) -> ReviewRound:
     return load_round(session, round_id)
 
 
-def set_retention(store: Store, actor: Actor, round_id: int, *, until: dt.date) -> dt.date:
+def set_retention(store: Store, actor: Caller, round_id: int, *, until: dt.date) -> dt.date:
     """Set the day until which the round keeps personal information (any state; purged rounds excepted)."""
 
     def work(session: Session) -> dt.date:
-        verified_user(session, actor, "admin")
+        _admin_or_operator(session, actor)
         round_ = _round(session, round_id)
         if round_.purged_at is not None:
             raise OperationError("该评审轮次已清除,不能再修改保留期限。", "This round has been purged already.")
@@ -315,7 +315,7 @@ def set_retention(store: Store, actor: Actor, round_id: int, *, until: dt.date) 
         round_.retention_until = until
         audit.record(
             session,
-            actor,
+            _acting(actor),
             "privacy.retention",
             "round",
             round_id,
@@ -326,7 +326,7 @@ def set_retention(store: Store, actor: Actor, round_id: int, *, until: dt.date) 
         )
         return until
 
-    return store.write(actor, "privacy.retention", work, target=f"round:{round_id}")
+    return store.write(_acting(actor), "privacy.retention", work, target=f"round:{round_id}")
 
 
 @dataclass(frozen=True)

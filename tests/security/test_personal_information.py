@@ -391,3 +391,19 @@ def test_a_missing_caller_is_an_error_not_the_operator(store, world, scored_roun
     with pytest.raises(TypeError):
         privacy.subject_access_export(store, None, user_id=world.applicants[0].user_id)
     assert rounds.get_round(store, world.admin, round_.id).purged_at is None
+
+
+def test_command_line_sets_a_retention_date_and_refuses_a_missing_round(store, world, scored_round):
+    round_, _ = scored_round
+    env = {"APP_DATA_DIR": str(store.config.data_dir), "APP_DATABASE_URL": store.config.database_url}
+    out, err = io.StringIO(), io.StringIO()
+
+    code = cli.main(["retention", "--set", str(round_.id), "2031-03-31"], env=env, stdout=out, stderr=err)
+
+    assert code == cli.EXIT_OK, err.getvalue()
+    assert "keep until 2031-03-31" in out.getvalue()
+    assert rounds.get_round(store, world.admin, round_.id).retention_until == dt.date(2031, 3, 31)
+    assert len(exports_logged(store, "privacy.retention")) == 1
+    err = io.StringIO()
+    assert cli.main(["retention", "--set", "999", "2031-03-31"], env=env, stdout=out, stderr=err) == cli.EXIT_USAGE
+    assert "there is no round 999" in err.getvalue()
