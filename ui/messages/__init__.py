@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ui.messages import access, admin, applicant, common, faults, inputs, privacy, results, reviewer, uploads
+from ui.messages import access, admin, applicant, common, privacy, results, reviewer
 
 LANGUAGES = {"zh": "中文", "en": "English"}
-AREAS = (common, applicant, reviewer, admin, results, inputs, uploads, faults, access, privacy)
+AREAS = (common, applicant, reviewer, admin, results, access, privacy)
 
 
 def _merged() -> dict[str, dict[str, str]]:
