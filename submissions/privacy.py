@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -536,9 +537,7 @@ def _sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iterabl
         sheet.append(cells)
 
 
-def _blank(sheet):
-    from openpyxl.cell import WriteOnlyCell
-
+def _blank(sheet) -> WriteOnlyCell:
     return WriteOnlyCell(sheet)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from rubrics import RubricError, list_rubrics, load_rubric
@@ -293,7 +295,7 @@ with manage:
                 t("pv_retention_until"),
                 value=chosen.retention_until,
                 min_value=chosen.created_at.date(),
-                max_value=chosen.created_at.date().replace(year=chosen.created_at.year + 30),
+                max_value=chosen.created_at.date() + dt.timedelta(days=366 * 30),  # replace(year=) fails on 29 Feb
                 key=f"pv_retention_{chosen.id}",
             )
             if st.button(t("pv_retention_save"), key=f"pv_retention_save_{chosen.id}") and day is not None:
